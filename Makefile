@@ -1,0 +1,34 @@
+# The two commands of the course (see README.md):
+#   make book   builds the website into _build/html (creates .venv and installs into it if needed)
+#   make test   runs every test: pytest over tests/, coursekit's doctests, nbval over every chapter
+#               notebook, the homework autograder checks and the browser tests of the built site
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard book/[0-9]*.ipynb))
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600
+
+.PHONY: book test unit notebooks homework clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "The website is built: open $(CURDIR)/_build/html/index.html in a browser."
+
+test: book
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests coursekit $(NBVAL) $(NOTEBOOKS)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests coursekit
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS)
+
+clean:
+	rm -rf _build
