@@ -1,0 +1,140 @@
+"""Suites for the CNN layers: conv2d by method against torch, the matmul rate, training throughput."""
+
+import torch
+
+from .rows import Row, failed, skipped
+from .timing import median_time
+
+METHODS = ("direct", "im2col", "fft", "auto")
+
+# name: (input shape N,C,H,W; weight shape C_out,C_in,kH,kW; stride; padding)
+CNN_SHAPES = {
+    "model2 conv1": ((64, 1, 28, 28), (8, 1, 5, 5), 1, 0),
+    "model2 conv2": ((64, 8, 12, 12), (16, 8, 3, 3), 1, 0),
+    "LeNet-5 C1": ((64, 1, 32, 32), (6, 1, 5, 5), 1, 0),
+    "LeNet-5 C3": ((64, 6, 14, 14), (16, 6, 5, 5), 1, 0),
+    "VGG 3x3, 64 ch, 56x56": ((8, 64, 56, 56), (64, 64, 3, 3), 1, 1),
+    "AlexNet conv1": ((8, 3, 224, 224), (64, 3, 11, 11), 4, 2),
+}
+QUICK_SHAPES = {"model2 conv1": ((8, 1, 28, 28), (8, 1, 5, 5), 1, 0)}
+
+
+def large_kernel_shapes(quick):
+    if quick:
+        return {"64x64, 1 ch, 7x7": ((1, 1, 64, 64), (1, 1, 7, 7), 1, 3)}
+    shapes = {}
+    for c in (1, 16):
+        for k in (3, 15, 31, 63):
+            shapes[f"256x256, {c} ch, {k}x{k}"] = ((1, c, 256, 256), (c, c, k, k), 1, k // 2)
+    return shapes
+
+
+def matmul_rate(device, quick):
+    """The float32 matrix-multiply rate in GFLOP/s: the ceiling for im2col."""
+    n = 512 if quick else 2048
+    a = torch.randn(n, n, device=device)
+    b = torch.randn(n, n, device=device)
+    seconds = median_time(lambda: a @ b, device=device)
+    return 2 * n**3 / seconds / 1e9
+
+
+def _conv2d():
+    try:
+        from coursekit.nn import functional
+
+        return functional.conv2d
+    except (ImportError, AttributeError) as err:
+        return err
+
+
+def conv2d(device, quick):
+    """conv2d forward and forward+backward for each method against torch.nn.functional.conv2d."""
+    conv = _conv2d()
+    tnf = torch.nn.functional
+    gflops = matmul_rate(device, quick)
+    yield Row("conv2d", f"float32 matmul on {device}", "torch.mm", extra={"gflops": gflops})
+    torch.manual_seed(0)
+    shapes = dict(QUICK_SHAPES if quick else CNN_SHAPES)
+    shapes.update(large_kernel_shapes(quick))
+    for case, (xs, ws, stride, padding) in shapes.items():
+        x = torch.randn(xs, device=device)
+        w = torch.randn(ws, device=device) / ws[1] ** 0.5
+        N, C_out = xs[0], ws[0]
+        H_out = (xs[2] + 2 * padding - ws[2]) // stride + 1
+        W_out = (xs[3] + 2 * padding - ws[3]) // stride + 1
+        macs = N * C_out * H_out * W_out * ws[1] * ws[2] * ws[3]
+        kind = "large kernel" if case.startswith(("256x256", "64x64")) else "CNN"
+        label = f"{case} [{device}]"
+        expected = tnf.conv2d(x, w, stride=stride, padding=padding)
+        torch_fwd = median_time(lambda: tnf.conv2d(x, w, stride=stride, padding=padding), device=device)
+        xg, wg = x.clone().requires_grad_(), w.clone().requires_grad_()
+
+        def torch_step():
+            tnf.conv2d(xg, wg, stride=stride, padding=padding).sum().backward()
+
+        torch_both = median_time(torch_step, device=device)
+        yield Row("conv2d", label, "torch forward", torch_fwd, extra={"gflops": 2 * macs / torch_fwd / 1e9})
+        if isinstance(conv, Exception):
+            yield skipped("conv2d", label, "coursekit conv2d", "torch", f"not available ({conv})")
+            continue
+        own = {}
+        for method in METHODS:
+            try:
+                out = conv(x, w, stride=stride, padding=padding, method=method)
+            except Exception as err:  # a method that cannot run this shape is reported, not fatal
+                yield failed("conv2d", label, f"{method} forward", "torch forward", repr(err))
+                continue
+            if not torch.allclose(out, expected, rtol=1e-3, atol=1e-3):
+                yield failed("conv2d", label, f"{method} forward", "torch forward", "result differs")
+                continue
+            fwd = median_time(lambda m=method: conv(x, w, stride=stride, padding=padding, method=m), device=device)
+            own[method] = fwd
+            limit = None
+            if method == "im2col" and kind == "CNN":
+                limit = 4.0
+            if method == "fft" and "31x31" in case and "256x256" in case:
+                limit = 1 / 3
+            yield Row("conv2d", label, f"{method} forward", fwd, "torch forward", torch_fwd, limit=limit,
+                      extra={"gflops": 2 * macs / fwd / 1e9, "matmul_fraction": 2 * macs / fwd / 1e9 / gflops})
+
+            def step(m=method):
+                conv(xg, wg, stride=stride, padding=padding, method=m).sum().backward()
+
+            both = median_time(step, device=device)
+            yield Row("conv2d", label, f"{method} forward+backward", both, "torch forward+backward", torch_both)
+        if "auto" in own and len(own) > 1:
+            best = min((t, m) for m, t in own.items() if m != "auto")
+            yield Row("conv2d", label, "auto forward", own["auto"], f"best own method ({best[1]})", best[0],
+                      limit=1.5)
+
+
+def training(device, quick):
+    """Images per second for one epoch of training, coursekit layers against torch.nn layers."""
+    try:
+        from coursekit import data, models, train
+    except ImportError as err:
+        yield skipped("training", "model2", "coursekit layers", "torch.nn layers", f"not available ({err})")
+        return
+    dataset = data.digits(split="train")
+    if quick:
+        dataset = torch.utils.data.Subset(dataset, range(256))
+    builders = {"model2": models.model2}
+    if hasattr(models, "resnet_small"):
+        builders["small ResNet"] = models.resnet_small
+    for name, build in builders.items():
+        rates = {}
+        for layers in ("torch", "coursekit"):
+            try:
+                model = build(layers=layers).to(device)
+            except TypeError as err:
+                yield skipped("training", name, f"{layers} layers", "", f"no layers= option ({err})")
+                break
+
+            def epoch(model=model):
+                train.fit(model, dataset, None, epochs=1, device=device, progress=False)
+
+            rates[layers] = len(dataset) / median_time(epoch, min_total=0.0, max_repeat=3, device=device)
+        if len(rates) == 2:
+            yield Row("training", f"{name} one epoch [{device}]", "coursekit layers", 1 / rates["coursekit"],
+                      "torch.nn layers", 1 / rates["torch"], limit=2.0,
+                      extra={"images_per_s": rates["coursekit"], "reference_images_per_s": rates["torch"]})

@@ -1,0 +1,123 @@
+"""Suites for NumPy-side convolution: 1-D ``convolve``, ``fft_convolve`` (1-D, 2-D), ``multiply_integers``."""
+
+import random
+
+import numpy as np
+
+from .rows import Row, failed, skipped
+from .timing import median_time
+
+# a direct O(p q) product above this many multiply-adds is not timed (it would take minutes)
+DIRECT_LIMIT = 3e9
+
+
+def _get(name):
+    import coursekit
+
+    try:
+        return getattr(coursekit, name)
+    except (AttributeError, ImportError) as err:
+        return err
+
+
+def _close(a, b, rtol=1e-7):
+    scale = max(float(np.max(np.abs(b))), 1e-300)
+    return a.shape == b.shape and np.max(np.abs(a - b)) <= rtol * scale * max(1, np.sqrt(b.size))
+
+
+def convolve_1d(quick):
+    """convolve(method=...) against numpy.convolve and scipy.signal's convolve, fftconvolve, oaconvolve."""
+    import scipy.signal
+
+    convolve = _get("convolve")
+    rng = np.random.default_rng(0)
+    equal = [16, 256, 4096] if quick else [16, 64, 256, 1024, 2048, 4096, 16384, 65536, 262144, 1_000_000]
+    filters = [3, 31] if quick else [3, 11, 31, 101]
+    long = 20_000 if quick else 1_000_000
+    cases = [(f"n={n}", n, n) for n in equal] + [(f"long {long} * k={k}", long, k) for k in filters]
+    for case, p, q in cases:
+        x, h = rng.standard_normal(p), rng.standard_normal(q)
+        refs = {"scipy.signal.fftconvolve": lambda: scipy.signal.fftconvolve(x, h)}
+        if p * q <= DIRECT_LIMIT:
+            refs["numpy.convolve"] = lambda: np.convolve(x, h)
+        expected = refs["scipy.signal.fftconvolve"]()
+        ref_times = {name: median_time(fn) for name, fn in refs.items()}
+        best_name = min(ref_times, key=ref_times.get)
+        for name, fn in (
+            ("scipy.signal.convolve", lambda: scipy.signal.convolve(x, h)),
+            ("scipy.signal.oaconvolve", lambda: scipy.signal.oaconvolve(x, h)),
+        ):
+            yield Row("convolve", case, name, median_time(fn), best_name, ref_times[best_name])
+        if isinstance(convolve, Exception):
+            yield skipped("convolve", case, "coursekit.convolve", best_name, f"not available ({convolve})")
+            continue
+        for method in ("auto", "direct", "fft"):
+            subject = f"convolve {method}"
+            if method == "direct" and p * q > DIRECT_LIMIT:
+                yield skipped("convolve", case, subject, best_name, "O(n^2): too slow to time")
+                continue
+            result = np.asarray(convolve(x, h, method=method))
+            if not _close(result, expected):
+                yield failed("convolve", case, subject, best_name, "result differs from scipy.signal.fftconvolve")
+                continue
+            seconds = median_time(lambda m=method: convolve(x, h, method=m))
+            yield Row("convolve", case, subject, seconds, best_name, ref_times[best_name],
+                      limit=1.3 if method == "auto" else None)
+
+
+def fft_convolve_nd(quick):
+    """fft_convolve against scipy.signal.fftconvolve, in 1-D and 2-D."""
+    import scipy.signal
+
+    fft_convolve = _get("fft_convolve")
+    rng = np.random.default_rng(1)
+    sizes_1d = [1000, 10_000] if quick else [1000, 10_000, 100_000, 1_000_000]
+    images = [128] if quick else [256, 512, 1024, 2048]
+    kernels = [3, 15] if quick else [3, 15, 31, 63]
+    cases = [(f"1-D n={n}, k=n/10", (n,), (max(n // 10, 1),)) for n in sizes_1d]
+    cases += [(f"2-D {s}x{s} * {k}x{k}", (s, s), (k, k)) for s in images for k in kernels]
+    for case, xs, hs in cases:
+        x, h = rng.standard_normal(xs), rng.standard_normal(hs)
+        ref = median_time(lambda: scipy.signal.fftconvolve(x, h))
+        if isinstance(fft_convolve, Exception):
+            yield skipped("fft_convolve", case, "coursekit.fft_convolve", "scipy.signal.fftconvolve",
+                          f"not available ({fft_convolve})")
+            continue
+        if not _close(np.asarray(fft_convolve(x, h)), scipy.signal.fftconvolve(x, h)):
+            yield failed("fft_convolve", case, "fft_convolve", "scipy.signal.fftconvolve", "result differs")
+            continue
+        seconds = median_time(lambda: fft_convolve(x, h))
+        yield Row("fft_convolve", case, "fft_convolve", seconds, "scipy.signal.fftconvolve", ref, limit=1.5)
+
+
+def _random_int(digits, rng):
+    bits = int(digits * 3.321928094887362)
+    return rng.getrandbits(bits) | (1 << (bits - 1))
+
+
+def integers(quick):
+    """multiply_integers against CPython's ``*`` (and GMP through gmpy2 when installed)."""
+    multiply = _get("multiply_integers")
+    rng = random.Random(2)
+    try:
+        import gmpy2
+    except ImportError:
+        gmpy2 = None
+    for digits in [1000, 10_000, 100_000] if quick else [1000, 10_000, 100_000, 1_000_000]:
+        a, b = _random_int(digits, rng), _random_int(digits, rng)
+        case = f"{digits:,} digits"
+        expected = a * b
+        ref = median_time(lambda: a * b, min_total=0.5, max_repeat=5)
+        if isinstance(multiply, Exception):
+            yield skipped("integers", case, "multiply_integers", "int *", f"not available ({multiply})")
+            continue
+        if multiply(a, b) != expected:
+            yield failed("integers", case, "multiply_integers", "int *", "product is not exact")
+            continue
+        seconds = median_time(lambda: multiply(a, b), min_total=0.5, max_repeat=5)
+        yield Row("integers", case, "multiply_integers", seconds, "int *", ref,
+                  limit=0.1 if digits >= 1_000_000 else None)
+        if gmpy2 is not None:
+            ga, gb = gmpy2.mpz(a), gmpy2.mpz(b)
+            gmp = median_time(lambda: ga * gb, min_total=0.5, max_repeat=5)
+            yield Row("integers", case, "multiply_integers", seconds, "gmpy2 (GMP): the limit", gmp)

@@ -1,0 +1,39 @@
+"""The benchmark runs end to end in quick mode; speed itself is never asserted here."""
+
+import json
+import math
+
+import pytest
+
+from coursekit.bench.__main__ import main
+from coursekit.bench.report import table
+from coursekit.bench.rows import Row, failed
+
+
+class TestRow:
+    def test_ratio_and_target(self):
+        row = Row("s", "c", "mine", 2.0, "ref", 4.0, limit=1.3)
+        assert row.ratio == 0.5 and row.met is True
+        assert Row("s", "c", "mine", 4.0, "ref", 2.0, limit=1.3).met is False
+
+    def test_failed_rows_meet_nothing(self):
+        row = failed("s", "c", "mine", "ref", "result differs")
+        assert row.ratio is None and row.met is None and row.status.startswith("FAILED")
+
+    def test_table_counts_targets(self):
+        rows = [Row("s", "c", "a", 1.0, "r", 1.0, limit=1.3), Row("s", "c", "b", 3.0, "r", 1.0, limit=1.3)]
+        text = table(rows, {"cpu": "test"})
+        assert "Targets met: 1 of 2" in text and "MISSED" in text
+
+
+@pytest.mark.slow
+def test_quick_mode_runs_checks_and_writes_finite_json(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    assert main(["--quick", "--json", str(path), "--device", "cpu"]) == 0, "a correctness check failed"
+    out = capsys.readouterr().out
+    assert "Machine:" in out and "Targets met:" in out
+    result = json.loads(path.read_text())
+    assert result["mode"] == "quick" and result["machine"]["cores"] >= 1
+    timed = [r for r in result["rows"] if r["seconds"] is not None]
+    assert timed, "nothing was timed"
+    assert all(math.isfinite(r["seconds"]) and r["seconds"] > 0 for r in timed)
