@@ -37,3 +37,23 @@ def test_quick_mode_runs_checks_and_writes_finite_json(tmp_path, capsys):
     timed = [r for r in result["rows"] if r["seconds"] is not None]
     assert timed, "nothing was timed"
     assert all(math.isfinite(r["seconds"]) and r["seconds"] > 0 for r in timed)
+
+
+class TestPlots:
+    def test_every_figure_draws_from_the_committed_json(self):
+        import pathlib
+
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from coursekit.bench import plots
+
+        result = plots.load(pathlib.Path(__file__).parent.parent / "book" / "data" / "benchmarks.json")
+        fig, axes = plt.subplots(1, 3)
+        plots.plot_convolve(result, axes[0])
+        plots.plot_integers(result, axes[1])
+        plots.plot_conv2d_ratios(result, axes[2])
+        assert axes[0].get_xscale() == "log" and axes[0].lines
+        plt.close(fig)
