@@ -24,7 +24,7 @@ def crossover(slow_small, fast_large):
     """First size at which the second series becomes faster than the first (or None).
 
     >>> crossover([(1, 1.0), (10, 5.0), (100, 50.0)], [(1, 2.0), (10, 3.0), (100, 4.0)])
-    10.0
+    10
     """
     other = dict(fast_large)
     for size, seconds in slow_small:
