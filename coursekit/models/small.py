@@ -1,0 +1,261 @@
+"""The small image classifiers of chapter 5: ``model1``, ``model2`` and ``lenet5``.
+
+All three take batches of single-channel 28x28 images, shape ``(N, 1, 28, 28)``,
+and return ten class scores (logits), shape ``(N, 10)``. ``model2`` and
+``lenet5`` are built either from PyTorch's layers (``layers="torch"``) or from
+coursekit's own (``layers="coursekit"``); both choices give the same
+``state_dict`` keys and shapes, so one network loads the other's weights and
+then computes the same outputs.
+"""
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from .._validation import check_option
+
+LAYERS = ("torch", "coursekit")
+
+
+class ImageClassifier(nn.Sequential):
+    """A ``torch.nn.Sequential`` that first checks the shape of its input.
+
+    The dense head of a small CNN fixes the size of the image it accepts; this
+    class turns a wrong size into a ``ValueError`` that names the expected
+    shape, instead of a matrix-size mismatch deep inside the network.
+
+    Parameters
+    ----------
+    name : str
+        The network's name, used in error messages.
+    input_shape : tuple of int
+        Expected ``(C, H, W)`` of one image.
+    layers : OrderedDict of str to torch.nn.Module
+        The layers, applied in order; their names prefix the ``state_dict`` keys.
+
+    Raises
+    ------
+    ValueError
+        From ``forward``, if the input is not ``(N, C, H, W)`` with the expected ``C, H, W``.
+
+    Examples
+    --------
+    >>> net = ImageClassifier("tiny", (1, 2, 2), OrderedDict(flatten=nn.Flatten(), fc=nn.Linear(4, 3)))
+    >>> net(torch.zeros(5, 1, 2, 2)).shape
+    torch.Size([5, 3])
+    """
+
+    def __init__(self, name, input_shape, layers):
+        super().__init__(layers)
+        self.name = name
+        self.input_shape = tuple(input_shape)
+
+    def forward(self, input):
+        if input.ndim != 4 or tuple(input.shape[1:]) != self.input_shape:
+            expected = "(N, " + ", ".join(str(s) for s in self.input_shape) + ")"
+            raise ValueError(
+                f"{self.name} expects input of shape {expected}; got {tuple(input.shape)}"
+            )
+        return super().forward(input)
+
+    def extra_repr(self):
+        return f"name={self.name!r}, input_shape={self.input_shape}"
+
+
+def _conv_and_pool(layers, method):
+    """Return the classes ``Conv2d, MaxPool2d, AvgPool2d`` for ``layers`` and their extra keyword arguments."""
+    layers = check_option(layers, "layers", LAYERS)
+    if layers == "torch":
+        if method is not None:
+            raise ValueError(f"method applies only to layers='coursekit'; got method={method!r} with layers='torch'")
+        return nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, {}
+    from .. import nn as cknn
+
+    options = {} if method is None else {"method": method}
+    return cknn.Conv2d, cknn.MaxPool2d, cknn.AvgPool2d, options
+
+
+def model1(device=None, dtype=None):
+    """The fully connected classifier ``model1`` of chapter 5 (178,110 parameters).
+
+    Flatten the 28x28 image to 784 numbers, then ``Linear(784, 200)`` + ReLU,
+    ``Linear(200, 100)`` + tanh, ``Linear(100, 10)``:
+    ``(784*200 + 200) + (200*100 + 100) + (100*10 + 10) = 178,110`` parameters.
+
+    Parameters
+    ----------
+    device, dtype : optional
+        Where and in which floating type the parameters are created, as for any
+        torch module; ``.to(device)`` moves the network later.
+
+    Returns
+    -------
+    ImageClassifier
+        Takes ``(N, 1, 28, 28)``, returns logits ``(N, 10)``. Layers: ``flatten,
+        fc1, relu1, fc2, tanh2, fc3``.
+
+    See Also
+    --------
+    model2 : the convolutional network it is compared with in chapter 5, "Convolutional layers".
+
+    Examples
+    --------
+    >>> net = model1()
+    >>> sum(p.numel() for p in net.parameters())
+    178110
+    >>> net(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    """
+    factory = {"device": device, "dtype": dtype}
+    layers = OrderedDict(
+        flatten=nn.Flatten(),  # N,784
+        fc1=nn.Linear(784, 200, **factory),  # N,200
+        relu1=nn.ReLU(),
+        fc2=nn.Linear(200, 100, **factory),  # N,100
+        tanh2=nn.Tanh(),
+        fc3=nn.Linear(100, 10, **factory),  # N,10
+    )
+    return ImageClassifier("model1", (1, 28, 28), layers)
+
+
+def model2(layers="torch", method=None, device=None, dtype=None):
+    """The convolutional classifier ``model2`` of chapter 5 (5,386 parameters).
+
+    Each layer with its output shape ``(C, H, W)`` and its parameters::
+
+        conv1   5x5, 1 => 8, ReLU    (8, 24, 24)    8 * (5*5*1 + 1)  =   208
+        pool1   max 2x2              (8, 12, 12)
+        conv2   3x3, 8 => 16, ReLU   (16, 10, 10)   16 * (3*3*8 + 1) = 1,168
+        pool2   max 2x2              (16, 5, 5)
+        flatten                      (400,)
+        fc      400 => 10            (10,)          400*10 + 10      = 4,010
+                                                    total              5,386
+
+    Parameters
+    ----------
+    layers : {"torch", "coursekit"}
+        Build the convolutions and poolings from ``torch.nn`` or from
+        ``coursekit.nn``. Both give the same ``state_dict`` keys.
+    method : str, optional
+        Passed to the ``coursekit.nn`` layers (how they compute); only with
+        ``layers="coursekit"``. ``None`` keeps their default.
+    device, dtype : optional
+        Where and in which floating type the parameters are created;
+        ``.to(device)`` moves the network later.
+
+    Returns
+    -------
+    ImageClassifier
+        Takes ``(N, 1, 28, 28)``, returns logits ``(N, 10)``. Layers:
+        ``conv1, relu1, pool1, conv2, relu2, pool2, flatten, fc``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``layers`` or a ``method`` given with ``layers="torch"``;
+        from ``forward``, for an input that is not ``(N, 1, 28, 28)``.
+
+    See Also
+    --------
+    model1, lenet5 : chapter 5, "Convolutional layers".
+
+    Examples
+    --------
+    >>> net = model2()
+    >>> [p.numel() for p in net.parameters()]
+    [200, 8, 1152, 16, 4000, 10]
+    >>> net(torch.zeros(3, 1, 28, 28)).shape
+    torch.Size([3, 10])
+    """
+    Conv2d, MaxPool2d, _, options = _conv_and_pool(layers, method)
+    factory = {"device": device, "dtype": dtype}
+    net = OrderedDict(
+        conv1=Conv2d(1, 8, 5, **options, **factory),  # N,8,24,24
+        relu1=nn.ReLU(),
+        pool1=MaxPool2d(2),  # N,8,12,12
+        conv2=Conv2d(8, 16, 3, **options, **factory),  # N,16,10,10
+        relu2=nn.ReLU(),
+        pool2=MaxPool2d(2),  # N,16,5,5
+        flatten=nn.Flatten(),  # N,400
+        fc=nn.Linear(400, 10, **factory),  # N,10
+    )
+    return ImageClassifier("model2", (1, 28, 28), net)
+
+
+def lenet5(layers="torch", method=None, device=None, dtype=None):
+    """LeNet-5 (LeCun, Bottou, Bengio and Haffner, 1998) for 28x28 digits (61,706 parameters).
+
+    The historical network read 32x32 images: MNIST's 28x28 digits centred in a
+    blank border. Here the first convolution pads the 28x28 input by 2 pixels
+    on every side instead, which gives the same 32x32 picture. The layers keep
+    the original's sizes, tanh activations and 2x2 average ("subsampling")
+    pooling. Each layer with its output shape ``(C, H, W)`` and its parameters::
+
+        c1      5x5, 1 => 6, padding 2, tanh   (6, 28, 28)    6 * (25 + 1)    =    156
+        s2      average 2x2                    (6, 14, 14)
+        c3      5x5, 6 => 16, tanh             (16, 10, 10)   16 * (150 + 1)  =  2,416
+        s4      average 2x2                    (16, 5, 5)
+        c5      5x5, 16 => 120, tanh           (120, 1, 1)    120 * (400 + 1) = 48,120
+        f6      120 => 84, tanh                (84,)          84 * (120 + 1)  = 10,164
+        output  84 => 10                       (10,)          10 * (84 + 1)   =    850
+                                                              total             61,706
+
+    Simplifications of the 1998 design, as in most modern re-implementations:
+    the activation is ``tanh`` rather than ``1.7159 tanh(2a/3)``; the subsampling
+    layers have no trainable scale and bias; every C3 map sees all six S2 maps
+    (the original connected each to a chosen subset, to save weights and break
+    symmetry); the output is a linear layer giving logits instead of Euclidean
+    radial-basis-function units. C5 is a 5x5 convolution on a 5x5 map, which is
+    exactly a dense layer on the 400 flattened values.
+
+    Parameters
+    ----------
+    layers : {"torch", "coursekit"}
+        Build the convolutions and poolings from ``torch.nn`` or ``coursekit.nn``.
+    method : str, optional
+        Passed to the ``coursekit.nn`` layers; only with ``layers="coursekit"``.
+    device, dtype : optional
+        Where and in which floating type the parameters are created.
+
+    Returns
+    -------
+    ImageClassifier
+        Takes ``(N, 1, 28, 28)``, returns logits ``(N, 10)``. Layers: ``c1, tanh1,
+        s2, c3, tanh3, s4, c5, tanh5, flatten, f6, tanh6, output``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``layers`` or a ``method`` given with ``layers="torch"``;
+        from ``forward``, for an input that is not ``(N, 1, 28, 28)``.
+
+    See Also
+    --------
+    model2 : chapter 5, "Convolutional layers".
+
+    Examples
+    --------
+    >>> net = lenet5()
+    >>> sum(p.numel() for p in net.parameters())
+    61706
+    >>> net(torch.zeros(1, 1, 28, 28)).shape
+    torch.Size([1, 10])
+    """
+    Conv2d, _, AvgPool2d, options = _conv_and_pool(layers, method)
+    factory = {"device": device, "dtype": dtype}
+    net = OrderedDict(
+        c1=Conv2d(1, 6, 5, padding=2, **options, **factory),  # N,6,28,28
+        tanh1=nn.Tanh(),
+        s2=AvgPool2d(2),  # N,6,14,14
+        c3=Conv2d(6, 16, 5, **options, **factory),  # N,16,10,10
+        tanh3=nn.Tanh(),
+        s4=AvgPool2d(2),  # N,16,5,5
+        c5=Conv2d(16, 120, 5, **options, **factory),  # N,120,1,1
+        tanh5=nn.Tanh(),
+        flatten=nn.Flatten(),  # N,120
+        f6=nn.Linear(120, 84, **factory),  # N,84
+        tanh6=nn.Tanh(),
+        output=nn.Linear(84, 10, **factory),  # N,10
+    )
+    return ImageClassifier("lenet5", (1, 28, 28), net)

@@ -1,0 +1,137 @@
+"""Tests of coursekit.models.small: model1, model2, lenet5 and their input check."""
+
+import pytest
+import torch
+
+from coursekit import models
+
+
+def n_parameters(net):
+    return sum(p.numel() for p in net.parameters())
+
+
+def shapes(net, input):
+    """The output shape (without the batch) of every layer of a Sequential."""
+    out = []
+    for layer in net:
+        input = layer(input)
+        out.append(tuple(input.shape[1:]))
+    return out
+
+
+def assert_same_network(build, dtype=torch.float64):
+    """layers="coursekit" loads the torch version's state_dict and computes the same outputs."""
+    torch.manual_seed(0)
+    reference = build(layers="torch", dtype=dtype)
+    ours = build(layers="coursekit", dtype=dtype)
+    assert list(ours.state_dict()) == list(reference.state_dict())
+    ours.load_state_dict(reference.state_dict())
+    x = torch.randn(3, 1, 28, 28, dtype=dtype)
+    torch.testing.assert_close(ours(x), reference(x), rtol=0, atol=1e-10)
+    # and the other way round, from fresh coursekit weights
+    reference.load_state_dict(build(layers="coursekit", dtype=dtype).state_dict())
+    ours.load_state_dict(reference.state_dict())
+    torch.testing.assert_close(ours(x), reference(x), rtol=0, atol=1e-10)
+
+
+class TestImageClassifier:
+    def test_wrong_size_names_expected_shape(self):
+        with pytest.raises(ValueError, match=r"model2 expects input of shape \(N, 1, 28, 28\); got \(2, 1, 32, 32\)"):
+            models.model2()(torch.zeros(2, 1, 32, 32))
+
+    def test_missing_batch_dimension(self):
+        with pytest.raises(ValueError, match=r"model1 expects input of shape \(N, 1, 28, 28\); got \(1, 28, 28\)"):
+            models.model1()(torch.zeros(1, 28, 28))
+
+    def test_wrong_channels(self):
+        with pytest.raises(ValueError, match=r"lenet5 expects .*got \(1, 3, 28, 28\)"):
+            models.lenet5()(torch.zeros(1, 3, 28, 28))
+
+    def test_repr_names_input_shape(self):
+        assert "input_shape=(1, 28, 28)" in repr(models.model1())
+
+
+class TestModel1:
+    def test_parameter_count(self):
+        assert n_parameters(models.model1()) == (784 * 200 + 200) + (200 * 100 + 100) + (100 * 10 + 10) == 178_110
+
+    def test_shapes(self):
+        assert shapes(models.model1(), torch.zeros(2, 1, 28, 28)) == [
+            (784,), (200,), (200,), (100,), (100,), (10,)
+        ]
+
+    def test_device_and_dtype(self, device):
+        net = models.model1(device=device, dtype=torch.float64)
+        out = net(torch.rand(2, 1, 28, 28, device=device, dtype=torch.float64))
+        assert out.device.type == device.type and out.dtype == torch.float64
+
+    def test_layer_names(self):
+        assert list(models.model1().state_dict()) == [
+            "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"
+        ]
+
+
+class TestModel2:
+    def test_parameter_count(self):
+        net = models.model2()
+        assert [n_parameters(net.conv1), n_parameters(net.conv2), n_parameters(net.fc)] == [208, 1_168, 4_010]
+        assert n_parameters(net) == 5_386
+
+    def test_shapes(self):
+        assert shapes(models.model2(), torch.zeros(2, 1, 28, 28)) == [
+            (8, 24, 24), (8, 24, 24), (8, 12, 12),
+            (16, 10, 10), (16, 10, 10), (16, 5, 5),
+            (400,), (10,),
+        ]
+
+    def test_device_and_dtype(self, device):
+        net = models.model2(device=device, dtype=torch.float64)
+        out = net(torch.rand(2, 1, 28, 28, device=device, dtype=torch.float64))
+        assert out.device.type == device.type and out.dtype == torch.float64 and out.shape == (2, 10)
+
+    def test_moves_with_to(self, device):
+        net = models.model2().to(device)
+        assert net(torch.rand(1, 1, 28, 28, device=device)).device.type == device.type
+
+    def test_coursekit_layers_match_torch(self):
+        assert_same_network(models.model2)
+
+    def test_coursekit_layers_parameter_count(self):
+        assert n_parameters(models.model2(layers="coursekit")) == 5_386
+
+    def test_coursekit_layers_on_device(self, device):
+        net = models.model2(layers="coursekit", device=device)
+        assert net(torch.rand(2, 1, 28, 28, device=device)).device.type == device.type
+
+    def test_unknown_layers(self):
+        with pytest.raises(ValueError, match=r"layers must be one of 'torch', 'coursekit'; got 'keras'"):
+            models.model2(layers="keras")
+
+    def test_method_needs_coursekit_layers(self):
+        with pytest.raises(ValueError, match=r"method applies only to layers='coursekit'; got method='fft'"):
+            models.model2(method="fft")
+
+
+class TestLenet5:
+    def test_parameter_count(self):
+        assert n_parameters(models.lenet5()) == 156 + 2_416 + 48_120 + 10_164 + 850 == 61_706
+
+    def test_shapes(self):
+        assert shapes(models.lenet5(), torch.zeros(2, 1, 28, 28)) == [
+            (6, 28, 28), (6, 28, 28), (6, 14, 14),
+            (16, 10, 10), (16, 10, 10), (16, 5, 5),
+            (120, 1, 1), (120, 1, 1), (120,),
+            (84,), (84,), (10,),
+        ]
+
+    def test_coursekit_layers_match_torch(self):
+        assert_same_network(models.lenet5)
+
+    def test_device_and_dtype(self, device):
+        net = models.lenet5(device=device, dtype=torch.float64)
+        out = net(torch.rand(2, 1, 28, 28, device=device, dtype=torch.float64))
+        assert out.device.type == device.type and out.dtype == torch.float64
+
+    def test_unknown_layers(self):
+        with pytest.raises(ValueError, match=r"layers must be one of 'torch', 'coursekit'; got 'flux'"):
+            models.lenet5(layers="flux")
