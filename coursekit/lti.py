@@ -175,7 +175,7 @@ class LTISystem:
         """The full convolution ``x * h``, of length ``len(x) + len(h) - 1``."""
         from .polynomials import convolve
 
-        return convolve(x, self.h)
+        return convolve(check_array_1d(x, "x"), self.h)
 
     def __repr__(self):
         return f"LTISystem(h={self.h.tolist()!r})"

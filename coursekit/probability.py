@@ -56,6 +56,27 @@ def _check_probs(probs):
     return values
 
 
+def _convolve_fractions(p, q):
+    """The exact convolution of two lists of Fractions.
+
+    Over common denominators the probabilities are integer weights (for dice: the
+    number of ways to throw each total), which ``coursekit.convolve`` convolves
+    exactly in int64; weights too large for int64 are convolved with Python ints.
+    """
+    from .polynomials import convolve
+
+    lp, lq = math.lcm(*(f.denominator for f in p)), math.lcm(*(f.denominator for f in q))
+    a, b = [int(f * lp) for f in p], [int(f * lq) for f in q]
+    if max(a) * max(b) * min(len(a), len(b)) < 2**63:
+        counts = convolve(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)).tolist()
+    else:
+        counts = [0] * (len(a) + len(b) - 1)
+        for i, ai in enumerate(a):
+            for j, bj in enumerate(b):
+                counts[i + j] += ai * bj
+    return [Fraction(c, lp * lq) for c in counts]
+
+
 def _iid_sum(variable, n):
     """``variable + variable + ... + variable`` (``n`` terms), for a PMF or a Density."""
     n = check_int(n, "n", minimum=1)
@@ -225,9 +246,9 @@ class PMF:
         from .polynomials import convolve
 
         if self.exact and other.exact:
-            probs = convolve(self.probs, other.probs, method="direct")
+            probs = _convolve_fractions(self.probs.tolist(), other.probs.tolist())
         else:
-            probs = convolve(self.probs.astype(float), other.probs.astype(float), method="direct")
+            probs = convolve(self.probs.astype(float), other.probs.astype(float), method="direct")  # FFT could dip below 0
         return PMF(probs, start=self.start + other.start)
 
     __radd__ = __add__

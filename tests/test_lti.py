@@ -124,6 +124,10 @@ class TestLTISystem:
         with pytest.raises(ValueError, match="h must not be empty"):
             LTISystem([])
 
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match=r"x must be 1-D; got an array of shape \(2, 2\)"):
+            LTISystem([1])(np.ones((2, 2)))
+
     def test_not_1d(self):
         with pytest.raises(ValueError, match=r"h must be 1-D; got an array of shape \(1, 2\)"):
             LTISystem([[1, 2]])

@@ -59,6 +59,16 @@ class TestPMF:
             s = F(1, 3)
         assert (p + q).pgf(s) == p.pgf(s) * q.pgf(s)
 
+    def test_large_denominators_stay_exact(self):
+        p = PMF([F(1, 3**40), 1 - F(1, 3**40)])
+        q = PMF([F(1, 2**61), 1 - F(1, 2**61)])
+        probs, start = reference_sum(p, q)
+        assert p + q == PMF(list(probs), start=start)
+
+    def test_thirty_dice(self):
+        thirty = PMF.die().sum_of(30)
+        assert thirty.pmf(30) == F(1, 6**30) and thirty.mean == 105 and thirty.var == 30 * F(35, 12)
+
     @pytest.mark.parametrize("n", [1, 2, 3, 5])
     def test_n_dice_match_repeated_numpy_convolve(self, n):
         probs = np.array([F(1, 6)] * 6, dtype=object)
