@@ -1,0 +1,10 @@
+"""CNN layers from scratch, with PyTorch's semantics and names (chapter 5).
+
+``coursekit.nn.functional`` holds the functions (``conv2d``, ``max_pool2d``, ...);
+this package re-exports them as ``functional`` and the layers built on them.
+"""
+
+from . import functional
+from .modules import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, MaxUnpool2d
+
+__all__ = ["AvgPool2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "MaxUnpool2d", "functional"]

@@ -1,0 +1,517 @@
+"""Convolution layers written from scratch: three ways to compute the same cross-correlation.
+
+A CNN's "convolution" is a cross-correlation: output pixel ``(o, y, x)`` is
+
+.. math:: \\mathrm{out}[n, o, y, x] = b_o + \\sum_{c, i, j} W[o, c, i, j]\\,
+          X_{\\mathrm{pad}}[n, c, s_H y + d_H i, s_W x + d_W j],
+
+summed over the input channels ``c`` of the group of ``o``. This module computes it
+
+* ``"direct"``: one term per kernel offset ``(i, j)``, each a strided slice of the
+  input times a ``C x O`` matrix, accumulated;
+* ``"im2col"``: all windows gathered into one matrix (:func:`~coursekit.nn.unfold.unfold`),
+  then one matrix product per group;
+* ``"fft"``: the convolution rule of chapter 4 with the flipped kernel, channels summed
+  in the frequency domain;
+
+and ``"auto"`` picks the cheapest by a cost model. The backward pass is a transposed
+convolution (:func:`conv_transpose2d`) and a correlation of the input with the output
+gradient (:func:`conv2d_backward`).
+"""
+
+import torch
+
+from .. import _fft
+from .._validation import check_int, check_option, check_pair
+from ._checks import check_groups, check_input, check_like, check_positive_pair, check_tensor
+from .unfold import check_window_fits, pad, windows
+
+METHODS = ("auto", "direct", "im2col", "fft")
+
+
+def _channels_last(x):
+    """``x`` (N, C, H, W) with its channels stored innermost (a copy unless already so)."""
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+def _columns(x, kernel_size, stride, dilation, groups, out_size):
+    """The im2col matrix of a padded input, one per group: shape (G, N*oH*oW, kH*kW*C/G)."""
+    N, C = x.shape[:2]  # batch, channels
+    kH, kW = kernel_size
+    cols = windows(_channels_last(x), kernel_size, stride, dilation, out_size)  # N,C,oH,oW,kH,kW
+    cols = cols.unflatten(1, (groups, C // groups)).permute(1, 0, 3, 4, 5, 6, 2)  # G,N,oH,oW,kH,kW,Cg
+    return cols.reshape(groups, N * out_size[0] * out_size[1], kH * kW * (C // groups))  # G,M,K
+
+
+def _im2col(x, weight, stride, dilation, groups, out_size):
+    """Cross-correlation as one matrix product per group of the im2col matrix with the kernel."""
+    N = x.shape[0]  # batch
+    O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
+    cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
+    w = weight.view(groups, O // groups, Cg, kH, kW).permute(0, 3, 4, 2, 1)  # G,kH,kW,Cg,Og
+    out = torch.matmul(cols, w.reshape(groups, kH * kW * Cg, O // groups))  # G,M,Og
+    out = out.permute(1, 0, 2).reshape(N, *out_size, O)  # N,oH,oW,O
+    return out.permute(0, 3, 1, 2)  # N,O,oH,oW
+
+
+def _direct(x, weight, stride, dilation, groups, out_size):
+    """Cross-correlation as a sum over kernel offsets of (strided slice) x (channel matrix)."""
+    O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
+    (sH, sW), (dH, dW), (oH, oW) = stride, dilation, out_size
+    xs = _channels_last(x).permute(0, 2, 3, 1).unflatten(3, (groups, Cg))  # N,Hp,Wp,G,Cg
+    w = weight.view(groups, O // groups, Cg, kH, kW)  # G,Og,Cg,kH,kW
+    out = 0
+    for i in range(kH):
+        for j in range(kW):
+            rows = slice(i * dH, i * dH + (oH - 1) * sH + 1, sH)
+            cols = slice(j * dW, j * dW + (oW - 1) * sW + 1, sW)
+            out = out + torch.einsum("nhwgc,goc->nhwgo", xs[:, rows, cols], w[..., i, j])  # N,oH,oW,G,Og
+    return out.flatten(3).permute(0, 3, 1, 2)  # N,O,oH,oW
+
+
+def _dilate(weight, dilation):
+    """Insert ``dilation - 1`` zeros between the kernel's taps along the last two axes."""
+    dH, dW = dilation
+    if (dH, dW) == (1, 1):
+        return weight
+    kH, kW = weight.shape[-2:]
+    out = weight.new_zeros(*weight.shape[:-2], dH * (kH - 1) + 1, dW * (kW - 1) + 1)
+    out[..., ::dH, ::dW] = weight
+    return out
+
+
+def _fourier(x, weight, stride, dilation, groups, out_size):
+    """Cross-correlation by the convolution rule: FFT, multiply, sum channels, inverse FFT.
+
+    Correlating with ``W`` is convolving with ``W`` flipped. A cyclic convolution of
+    length ``F >= Hp`` equals the linear one at the valid positions (the wrap-around
+    only reaches the first ``kH - 1`` outputs), so the FFT length is that of the
+    padded input, not input plus kernel.
+    """
+    N, C, Hp, Wp = x.shape  # batch, channels, padded height and width
+    O, Cg = weight.shape[:2]  # out channels, in channels per group
+    h = _dilate(weight, dilation).flip((-2, -1))  # O,Cg,eH,eW
+    eH, eW = h.shape[-2:]
+    fshape = (_fft.fast_length(Hp), _fft.fast_length(Wp))
+    X = torch.fft.rfft2(x, s=fshape).unflatten(1, (groups, Cg))  # N,G,Cg,fH,fW/2+1
+    H = torch.fft.rfft2(h, s=fshape).unflatten(0, (groups, O // groups))  # G,Og,Cg,fH,fW/2+1
+    Y = torch.einsum("ngcuv,gocuv->ngouv", X, H).flatten(1, 2)  # N,O,fH,fW/2+1
+    y = torch.fft.irfft2(Y, s=fshape)  # N,O,fH,fW
+    (sH, sW), (oH, oW) = stride, out_size
+    return y[..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW]  # N,O,oH,oW
+
+
+_IMPLEMENTATIONS = {"direct": _direct, "im2col": _im2col, "fft": _fourier}
+
+
+def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1):
+    """The method ``conv2d(..., method="auto")`` uses for these arguments.
+
+    A cost model in floating-point operations: ``"im2col"`` costs one pass over the
+    ``(N oH oW) x (C kH kW)`` column matrix plus a ``2 N oH oW C kH kW O / groups``-flop
+    matrix product; ``"fft"`` costs ``(N C + O C / G + N O)`` real FFTs of the padded
+    image plus ``N O C / G`` complex products per frequency. The constants were
+    measured on a laptop-class CPU; large kernels with few channels favour the FFT.
+
+    Parameters
+    ----------
+    input, weight : torch.Tensor
+        As for :func:`conv2d` (only their shapes matter).
+    stride, padding, dilation, groups
+        As for :func:`conv2d`.
+
+    Returns
+    -------
+    str
+        ``"im2col"`` or ``"fft"`` (``"direct"`` never wins on a CPU, where one large
+        matrix product beats ``kH kW`` small ones).
+
+    See Also
+    --------
+    conv2d : the convolution this chooses for; chapter 5 times the three methods.
+
+    Examples
+    --------
+    >>> import torch
+    >>> choose_conv_method(torch.zeros(1, 1, 256, 256), torch.zeros(1, 1, 31, 31))
+    'fft'
+    >>> choose_conv_method(torch.zeros(1, 64, 56, 56), torch.zeros(64, 64, 3, 3), padding=1)
+    'im2col'
+    """
+    input, _ = check_input(input, "conv2d")
+    weight, stride, padding4, dilation, groups = _check_conv(input, weight, None, stride, padding, dilation, groups)
+    padded = (input.shape[-2] + padding4[0] + padding4[1], input.shape[-1] + padding4[2] + padding4[3])
+    out_size = check_window_fits(padded, weight.shape[-2:], stride, dilation)
+    return _cost_model(input.shape, weight.shape, padded, out_size, groups)
+
+
+def _cost_model(input_shape, weight_shape, padded, out_size, groups):
+    N, C = input_shape[:2]  # batch, channels
+    O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
+    L = out_size[0] * out_size[1]
+    K = Cg * kH * kW
+    im2col = 2.0 * N * L * K * O + _COPY_COST * N * L * K * groups
+    F = _fft.fast_length(padded[0]) * _fft.fast_length(padded[1])
+    transforms = (N * C + O * Cg + N * O) * F * _FFT_COST
+    products = 8.0 * N * O * Cg * F / 2
+    fft = transforms + products
+    return "fft" if fft < im2col else "im2col"
+
+
+_COPY_COST = 8.0  # flops' worth of time to copy one element of the column matrix
+_FFT_COST = 40.0  # flops' worth of time per point of a 2-D real FFT (about 2.5 log2 F)
+
+
+def _single(value, name, minimum):
+    """An int, or a 1-tuple of one int (as conv1d's arguments may be given)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{name} must be an int or a 1-tuple of an int; got {value!r}")
+        value = value[0]
+    return check_int(value, name, minimum)
+
+
+def _resolve_padding(padding, kernel_size, stride, dilation):
+    """Padding as (top, bottom, left, right): ints, pairs, "valid" or torch's "same"."""
+    if isinstance(padding, str):
+        check_option(padding, "padding", ("valid", "same"))
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if stride != (1, 1):
+            raise ValueError(f"padding='same' is not supported for strided convolutions; got stride={stride}")
+        pads = []
+        for k, d in zip(kernel_size, dilation):
+            total = d * (k - 1)
+            pads += [total // 2, total - total // 2]  # the extra one goes after, as in torch
+        return tuple(pads)
+    pH, pW = check_pair(padding, "padding", minimum=0)
+    return (pH, pH, pW, pW)
+
+
+def _check_conv(input, weight, bias, stride, padding, dilation, groups, transposed=False):
+    """Validate conv arguments for a batched ``input``; return them normalized."""
+    check_tensor(weight, "weight")
+    if weight.dim() != input.dim():
+        raise ValueError(
+            f"weight must be a {input.dim()}-D tensor (out_channels, in_channels/groups, *kernel_size); "
+            f"got a {weight.dim()}-D tensor of size {list(weight.shape)}"
+        )
+    check_like(weight, "weight", input)
+    groups = check_groups(groups)
+    stride = check_positive_pair(stride, "stride")
+    dilation = check_positive_pair(dilation, "dilation")
+    if weight.shape[0] % groups:
+        raise ValueError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
+        )
+    channels = weight.shape[0] if transposed else weight.shape[1] * groups
+    if input.shape[1] != channels:
+        raise ValueError(
+            f"Given {'transposed=1' if transposed else f'groups={groups}'}, weight of size {list(weight.shape)}, "
+            f"expected input{list(input.shape)} to have {channels} channels, "
+            f"but got {input.shape[1]} channels instead"
+        )
+    out_channels = weight.shape[1] * groups if transposed else weight.shape[0]
+    if bias is not None:
+        check_like(bias, "bias", input)
+        if bias.shape != (out_channels,):
+            raise ValueError(
+                f"bias must be a 1-D tensor of {out_channels} elements (out_channels); got size {list(bias.shape)}"
+            )
+    kernel_size = (1, 1, *weight.shape[2:])[-2:]  # conv1d's kernel is 1 x k
+    padding4 = None if transposed else _resolve_padding(padding, kernel_size, stride, dilation)
+    return weight, stride, padding4, dilation, groups
+
+
+def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
+    """conv2d on checked, batched arguments; ``padding4`` may hold negative amounts (crops)."""
+    x = pad(input, padding4)
+    out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
+    if method == "auto":
+        method = _cost_model(input.shape, weight.shape, x.shape[-2:], out_size, groups)
+    out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)  # N,O,oH,oW
+    if bias is not None:
+        out = out + bias.view(-1, 1, 1)
+    return out
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"):
+    """2-D cross-correlation of a batch of images with a bank of kernels, as ``torch.nn.functional.conv2d``.
+
+    ``out[n, o] = bias[o] + sum_c weight[o, c] * input[n, g(o) C/G + c]`` where ``*``
+    slides the kernel over the (padded) image with the given stride and dilation.
+
+    Parameters
+    ----------
+    input : torch.Tensor
+        Shape (N, C_in, H, W), or (C_in, H, W) for one image.
+    weight : torch.Tensor
+        Shape (C_out, C_in / groups, kH, kW); same dtype and device as ``input``.
+    bias : torch.Tensor, optional
+        Shape (C_out,).
+    stride, dilation : int or tuple of two ints
+        Step between windows; spacing between a kernel's taps. Each >= 1.
+    padding : int, tuple of two ints, "valid" or "same"
+        Zeros added on both sides. "same" (stride 1 only) pads ``d (k - 1)`` in all,
+        the odd one on the bottom/right, so the output has the input's size.
+    groups : int
+        Input and output channels split into this many independent groups.
+    method : {"im2col", "direct", "fft", "auto"}
+        How to compute it; all agree to rounding (see the module docstring).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (N, C_out, oH, oW), ``oH = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1``;
+        the input's dtype and device. Autograd flows through it.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a tensor, an int argument is not an int, or dtypes differ.
+    ValueError
+        If shapes, channels, groups, sizes or devices do not fit, or ``method`` is unknown.
+
+    See Also
+    --------
+    conv2d_backward : the gradients by the explicit formulas.
+    torch.nn.functional.conv2d : the reference. Chapter 5 (``book/05_cnn_layers``) explains it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.arange(9.0).reshape(1, 1, 3, 3)
+    >>> w = torch.arange(4.0).reshape(1, 1, 2, 2)
+    >>> conv2d(x, w)
+    tensor([[[[19., 25.],
+              [37., 43.]]]])
+    >>> conv2d(x, w, padding="same", method="fft").round()
+    tensor([[[[19., 25., 10.],
+              [37., 43., 16.],
+              [ 7.,  8.,  0.]]]])
+    """
+    input, unbatched = check_input(input, "conv2d")
+    method = check_option(method, "method", METHODS)
+    weight, stride, padding4, dilation, groups = _check_conv(input, weight, bias, stride, padding, dilation, groups)
+    out = _conv2d(input, weight, bias, stride, padding4, dilation, groups, method)
+    return out[0] if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"):
+    """1-D cross-correlation of a batch of signals, as ``torch.nn.functional.conv1d``.
+
+    Computed as :func:`conv2d` of images of height 1.
+
+    Parameters
+    ----------
+    input : torch.Tensor
+        Shape (N, C_in, L), or (C_in, L) for one signal.
+    weight : torch.Tensor
+        Shape (C_out, C_in / groups, k).
+    bias : torch.Tensor, optional
+        Shape (C_out,).
+    stride, padding, dilation : int
+        As for :func:`conv2d`; ``padding`` may also be "valid" or "same".
+    groups : int
+        Number of channel groups.
+    method : {"im2col", "direct", "fft", "auto"}
+        As for :func:`conv2d`.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (N, C_out, floor((L + 2 p - d (k - 1) - 1) / s) + 1).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv2d`.
+
+    See Also
+    --------
+    conv2d : the 2-D version. Chapter 2 works the 1-D stride/padding example.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[[1.0, 2, 3, 1, 2, 3, 1, 2, 3]]])
+    >>> conv1d(x, torch.ones(1, 1, 3), stride=2, padding=1)
+    tensor([[[3., 6., 6., 6., 5.]]])
+    """
+    input, unbatched = check_input(input, "conv1d", spatial=1)
+    method = check_option(method, "method", METHODS)
+    stride = (1, _single(stride, "stride", 1))
+    dilation = (1, _single(dilation, "dilation", 1))
+    padding = padding if isinstance(padding, str) else (0, _single(padding, "padding", 0))
+    weight, stride, padding4, dilation, groups = _check_conv(input, weight, bias, stride, padding, dilation, groups)
+    out = _conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, padding4, dilation, groups, method)
+    out = out.squeeze(2)  # N,O,oL
+    return out[0] if unbatched else out
+
+
+def _transposed(input, weight, stride, top_left, out_size, dilation, groups, method):
+    """Adjoint of a convolution: scatter ``input`` back through ``weight`` (O, C/G, kH, kW).
+
+    ``weight`` is the *forward* convolution's kernel. Output pixel ``q`` of the forward
+    input (``top_left`` is that input's top/left padding) receives
+    ``sum input[y] weight[i]`` over ``s y + d i = q + p``. Computed as zero insertion
+    plus a correlation with the flipped, transposed kernel.
+    """
+    N, O, H, W = input.shape  # batch, forward out channels, height, width
+    Og, Cg, kH, kW = O // groups, weight.shape[1], *weight.shape[-2:]
+    (sH, sW), (dH, dW) = stride, dilation
+    z = input
+    if (sH, sW) != (1, 1):
+        z = input.new_zeros(N, O, (H - 1) * sH + 1, (W - 1) * sW + 1)
+        z[..., ::sH, ::sW] = input  # N,O,(H-1)sH+1,(W-1)sW+1
+    w = weight.view(groups, Og, Cg, kH, kW).transpose(1, 2).reshape(groups * Cg, Og, kH, kW).flip((-2, -1))
+    pads = []
+    for k, d, s, n, p, size in zip((kH, kW), (dH, dW), (sH, sW), (H, W), top_left, out_size):
+        pads += [d * (k - 1) - p, size - (n - 1) * s - 1 + p]
+    return _conv2d(z, w, None, (1, 1), tuple(pads), (dH, dW), groups, method)
+
+
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, method="im2col"
+):
+    """Transposed convolution ("deconvolution"), as ``torch.nn.functional.conv_transpose2d``.
+
+    The adjoint of :func:`conv2d`: every input pixel scatters a scaled copy of the kernel
+    into the output, ``s`` pixels apart. It maps an image of size ``H`` to
+    ``(H - 1) s - 2 p + d (k - 1) + output_padding + 1``.
+
+    Parameters
+    ----------
+    input : torch.Tensor
+        Shape (N, C_in, H, W), or (C_in, H, W).
+    weight : torch.Tensor
+        Shape (C_in, C_out / groups, kH, kW) (note: in channels first, as in torch).
+    bias : torch.Tensor, optional
+        Shape (C_out,).
+    stride, padding, dilation : int or tuple of two ints
+        Those of the convolution this transposes.
+    output_padding : int or tuple of two ints
+        Extra rows/columns on the bottom/right; smaller than the stride or the dilation.
+    groups : int
+        Number of channel groups.
+    method : {"im2col", "direct", "fft", "auto"}
+        Method of the underlying correlation (after zero insertion).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (N, C_out, oH, oW).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv2d`, and if ``output_padding`` is too large.
+
+    See Also
+    --------
+    conv2d_backward : uses it for the input gradient.
+    torch.nn.functional.conv_transpose2d : the reference. Chapter 5 draws the upsampling.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> conv_transpose2d(x, torch.ones(1, 1, 2, 2), stride=2)
+    tensor([[[[1., 1., 2., 2.],
+              [1., 1., 2., 2.],
+              [3., 3., 4., 4.],
+              [3., 3., 4., 4.]]]])
+    """
+    input, unbatched = check_input(input, "conv_transpose2d")
+    method = check_option(method, "method", METHODS)
+    weight, stride, _, dilation, groups = _check_conv(
+        input, weight, bias, stride, padding, dilation, groups, transposed=True
+    )
+    padding = check_pair(padding, "padding", minimum=0)
+    output_padding = check_pair(output_padding, "output_padding", minimum=0)
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(
+            f"output_padding must be smaller than either stride or dilation; got output_padding={output_padding}, "
+            f"stride={stride}, dilation={dilation}"
+        )
+    out_size = [
+        (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for n, s, p, d, k, op in zip(input.shape[-2:], stride, padding, dilation, weight.shape[-2:], output_padding)
+    ]
+    if min(out_size) < 1:
+        raise ValueError(f"conv_transpose2d's output size would be {out_size}; it must be at least 1 x 1")
+    out = _transposed(input, weight, stride, padding, out_size, dilation, groups, method)
+    if bias is not None:
+        out = out + bias.view(-1, 1, 1)
+    return out[0] if unbatched else out
+
+
+def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1):
+    """Gradients of :func:`conv2d` by the explicit formulas, without autograd.
+
+    With ``Y = conv2d(X, W, b)`` and ``dY`` the gradient of the loss with respect to ``Y``:
+
+    * ``dX`` is the *full* convolution of ``dY`` with ``W`` (correlation with ``W`` flipped),
+      i.e. the transposed convolution of ``dY`` (zero-inserted for strides);
+    * ``dW[o, c, i, j] = sum_{n, y, x} dY[n, o, y, x] X_pad[n, c, s y + d i, s x + d j]``,
+      the correlation of the input with ``dY`` (the im2col matrix times ``dY``);
+    * ``db[o] = sum_{n, y, x} dY[n, o, y, x]``.
+
+    Parameters
+    ----------
+    grad_output : torch.Tensor
+        ``dY``, shape of conv2d's output.
+    input, weight, stride, padding, dilation, groups
+        The arguments of the forward :func:`conv2d`.
+
+    Returns
+    -------
+    grad_input, grad_weight, grad_bias : torch.Tensor
+        Shapes of ``input``, ``weight`` and (C_out,).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`conv2d`, and if ``grad_output`` does not have conv2d's output shape.
+
+    See Also
+    --------
+    conv_transpose2d : computes ``dX``. Chapter 5 derives the formulas on a 3 x 3 example.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.arange(9.0).reshape(1, 1, 3, 3)
+    >>> w = torch.arange(4.0).reshape(1, 1, 2, 2)
+    >>> dx, dw, db = conv2d_backward(torch.ones(1, 1, 2, 2), x, w)
+    >>> dx
+    tensor([[[[0., 1., 1.],
+              [2., 6., 4.],
+              [2., 5., 3.]]]])
+    >>> dw
+    tensor([[[[ 8., 12.],
+              [20., 24.]]]])
+    >>> db
+    tensor([4.])
+    """
+    input, unbatched = check_input(input, "conv2d")
+    weight, stride, padding4, dilation, groups = _check_conv(input, weight, None, stride, padding, dilation, groups)
+    check_like(grad_output, "grad_output", input)
+    x = pad(input, padding4)
+    out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
+    N, C = input.shape[:2]  # batch, channels
+    O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
+    expected = (O, *out_size) if unbatched else (N, O, *out_size)
+    if tuple(grad_output.shape) != expected:
+        raise ValueError(
+            f"grad_output must have the shape of conv2d's output {list(expected)}; got {list(grad_output.shape)}"
+        )
+    dy = grad_output.unsqueeze(0) if unbatched else grad_output  # N,O,oH,oW
+    grad_input = _transposed(dy, weight, stride, padding4[::2], input.shape[-2:], dilation, groups, "im2col")
+    cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
+    dy_cols = dy.permute(0, 2, 3, 1).reshape(-1, groups, O // groups).transpose(0, 1)  # G,M,Og
+    grad_weight = torch.matmul(dy_cols.transpose(1, 2), cols)  # G,Og,K
+    grad_weight = grad_weight.view(O, kH, kW, Cg).permute(0, 3, 1, 2)  # O,Cg,kH,kW
+    grad_bias = dy.sum((0, 2, 3))  # O
+    return (grad_input[0] if unbatched else grad_input), grad_weight.contiguous(), grad_bias
