@@ -1,0 +1,36 @@
+"""Command line: ``python -m homework build [hwN ...]`` and ``python -m homework grade hwN FOLDER``."""
+
+import argparse
+import sys
+
+from . import build, grade
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m homework", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("build", help="run otter assign on the sources; publish student notebooks")
+    make.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    run = commands.add_parser("grade", help="grade every file in a folder of submissions")
+    run.add_argument("assignment", help="assignment name, e.g. hw1")
+    run.add_argument("submissions", help="folder of submitted files (only read)")
+    run.add_argument("--out", required=True, help="CSV gradebook to write")
+    run.add_argument("--feedback-dir", help="folder for per-file feedback and Gradescope results JSON")
+    run.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    run.add_argument("--timeout", type=int, default=180, help="wall-clock seconds per submission (default 180)")
+    run.add_argument("--cell-timeout", type=int, default=60, help="seconds per notebook cell (default 60)")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        for name, manifest in build.build(args.assignments).items():
+            print(f"{name}: {len(manifest['questions'])} questions, {manifest['max_score']} points")
+        return 0
+    rows = grade.grade(
+        args.assignment, args.submissions, args.out, args.feedback_dir, args.jobs, args.timeout, args.cell_timeout
+    )
+    for row in rows:
+        print(f"{row['file']}: {row['score']:g}/{row['max_score']} {row['status']}: {row['reason']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
