@@ -10,10 +10,23 @@ architectures, one module each.
 """
 
 from .small import ImageClassifier, lenet5, model1, model2
+from .alexnet import alexnet
+from .googlenet import googlenet
+from .resnet import resnet18, resnet34, resnet50, resnet_small
+from .vgg import vgg11, vgg16, vgg19
 
 __all__ = [
     "ImageClassifier",
     "lenet5",
     "model1",
     "model2",
+    "alexnet",
+    "vgg11",
+    "vgg16",
+    "vgg19",
+    "googlenet",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet_small",
 ]
