@@ -14,7 +14,7 @@ its cyclic version (``x^n = 1``), correlation, and the exact product of long int
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from ._fft import fast_length, fftconvolve_numpy
 from ._validation import check_array_1d, check_int, check_option
@@ -22,12 +22,13 @@ from ._validation import check_array_1d, check_int, check_option
 MODES = ("full", "same", "valid")
 METHODS = ("auto", "direct", "matrix", "fft")
 
-# Cost model of ``method="auto"``, in seconds, calibrated on the course's 2-core
-# machine (AMD EPYC, OpenBLAS, one thread) by timing both methods on lengths 16 to 1e6.
-_DIRECT_OVERHEAD = 4e-5  # building the block matrix, the windows, the BLAS call
-_DIRECT_PER_MAC = 2.5e-10  # one multiply-add of the blocked product
+# Cost model of ``method="auto"``, in seconds, fitted to timings of both methods on
+# the course's 2-core machine (AMD EPYC, OpenBLAS) for lengths 16 to 1e6.
+_DIRECT_OVERHEAD = 4e-5  # validation, the block matrix, the window view, one BLAS call
+_DIRECT_PER_OUTPUT = 5e-9  # copying the windows and the output
+_DIRECT_PER_MAC = 1.5e-10  # one multiply-add of the blocked product
 _FFT_OVERHEAD = 6e-5  # three FFT calls and the padding
-_FFT_PER_POINT = 4e-9  # per N log2 N of a length-N transform
+_FFT_PER_POINT = 1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
 
 # The float64 FFT of integer sequences is rounded back to integers only when its
 # error is far below 1/2: Percival's bound (Math. Comp. 72, 2003) on the largest
@@ -47,17 +48,17 @@ def _mode_range(p, q, mode):
 
 
 def _block_size(q):
-    """Rows per block of the direct method for a filter of ``q`` taps (measured best: about q/2)."""
-    return int(np.clip(q // 2, 16, 128))
+    """Outputs per block of the direct method for a filter of ``q`` taps (measured best: about q/2)."""
+    return min(max(q // 2, 16), 128)
 
 
 def _direct_cost(n_out, q):
-    return _DIRECT_OVERHEAD + _DIRECT_PER_MAC * n_out * (_block_size(q) + q - 1)
+    return _DIRECT_OVERHEAD + n_out * (_DIRECT_PER_OUTPUT + _DIRECT_PER_MAC * (_block_size(q) + q - 1))
 
 
 def _fft_cost(n_full):
     n = fast_length(n_full)
-    return _FFT_OVERHEAD + _FFT_PER_POINT * n * math.log2(max(n, 2))
+    return _FFT_OVERHEAD + _FFT_PER_POINT * n * math.log2(max(n, 2)) ** 2
 
 
 def _fft_is_exact(c, d):
@@ -67,14 +68,29 @@ def _fft_is_exact(c, d):
     return bool(norms * math.log2(max(n, 2)) < _FFT_EXACT_LIMIT)
 
 
+def _windows(x, width, step=1):
+    """Read-only view of the windows ``x[i*step : i*step + width]`` of a 1-D array, one per row."""
+    count = (len(x) - width) // step + 1
+    return as_strided(x, (count, width), (step * x.strides[0], x.strides[0]), writeable=False)  # count, width
+
+
+def _toeplitz(h, n, start, stop):
+    """Rows ``start:stop`` of the full convolution matrix of ``h`` with ``n`` columns: ``T[i, j] = h[i - j]``."""
+    m = len(h)
+    padded = np.zeros(m + 2 * (n - 1), dtype=h.dtype)  # n - 1 zeros, h, n - 1 zeros
+    padded[n - 1 : n - 1 + m] = h
+    full = _windows(padded, n)[:, ::-1]  # m + n - 1, n: row i is h[i], h[i - 1], ..., h[i - n + 1]
+    return full[start:stop].copy()  # stop - start, n
+
+
 def _direct(long, short, start, stop):
     """Entries ``start:stop`` of the full convolution, by blocks of sliding windows times a Toeplitz matrix.
 
     Output ``k`` is the dot product of ``short`` reversed with the window
     ``long[k-q+1 : k+1]`` (zeros outside ``long``). ``B`` consecutive outputs share one
-    window of ``B + q - 1`` inputs, and the ``B`` dot products of that window are the
-    product with the ``B x (B + q - 1)`` "valid" convolution matrix of ``short``. All
-    the windows, stacked as rows, make one matrix product (BLAS for floats).
+    window of ``B + q - 1`` inputs, and their ``B`` dot products are the product of that
+    window with the ``B x (B + q - 1)`` "valid" convolution matrix of ``short``. All the
+    windows, stacked as rows, make one matrix product (BLAS for floats).
     """
     q = len(short)
     n_out = stop - start
@@ -83,8 +99,8 @@ def _direct(long, short, start, stop):
     segment = np.zeros(n_blocks * B + q - 1, dtype=long.dtype)  # the padded input that the windows read
     lo, hi = max(start - q + 1, 0), min(stop, len(long))
     segment[lo - start + q - 1 : hi - start + q - 1] = long[lo:hi]
-    windows = sliding_window_view(segment, B + q - 1)[::B]  # n_blocks, B + q - 1
-    blocks = windows @ convolution_matrix(short, B + q - 1, mode="valid").T  # n_blocks, B
+    windows = _windows(segment, B + q - 1, step=B)  # n_blocks, B + q - 1
+    blocks = windows @ _toeplitz(short, B + q - 1, q - 1, B + q - 1).T  # n_blocks, B
     return blocks.reshape(-1)[:n_out]  # n_out
 
 
@@ -93,14 +109,14 @@ def _convolve(c, d, start, stop, method):
     dtype = np.result_type(c, d)
     c, d = c.astype(dtype, copy=False), d.astype(dtype, copy=False)
     long, short = (c, d) if len(c) >= len(d) else (d, c)
-    exact = np.issubdtype(dtype, np.integer) or dtype == bool
+    exact = dtype.kind in "biu"  # bool, signed or unsigned integers
     if method == "auto":
         faster = _fft_cost(len(c) + len(d) - 1) < _direct_cost(stop - start, len(short))
         method = "fft" if faster else "direct"
     if method == "fft" and exact and not _fft_is_exact(c, d):
         method = "direct"
     if method == "matrix":
-        full = convolution_matrix(c, len(d)) @ d  # p + q - 1
+        full = _toeplitz(c, len(d), 0, len(c) + len(d) - 1) @ d  # p + q - 1
         return full[start:stop].astype(dtype, copy=False)
     if method == "direct":
         return _direct(long, short, start, stop).astype(dtype, copy=False)
@@ -158,13 +174,15 @@ def convolve(c, d, mode="full", method="auto"):
     -----
     Chapter 1 of the book, "Polynomial multiplication is convolution".
 
-    Cost model of ``method="auto"`` (seconds, measured on the course machine):
-    the direct method costs ``4e-5 + 2.5e-10 n_out (B + q - 1)`` where ``n_out`` is
-    the output length, ``q`` the shorter length and ``B`` in ``[16, 128]`` the block
-    size (about ``q / 2``); the FFT costs ``6e-5 + 4e-9 N log2 N`` with ``N`` the fast
-    FFT length >= ``p + q - 1``. So short filters (``q`` up to a few hundred) stay
-    direct at any signal length, and two long sequences (``p, q`` above about 300)
-    go to the FFT.
+    Cost model of ``method="auto"`` (seconds, fitted to timings on the course's
+    2-core machine): the direct method costs
+    ``4e-5 + n_out (5e-9 + 1.5e-10 (B + q - 1))``, with ``n_out`` the output length,
+    ``q`` the shorter length and ``B`` the block size (``q / 2`` clipped to
+    ``[16, 128]``); the FFT costs ``6e-5 + 1.8e-10 N log2(N)**2``, with ``N`` the fast
+    FFT length >= ``p + q - 1`` (``N log2 N`` operations, each slower once the
+    arrays leave the caches). The cheaper one runs. So filters of up to a few
+    hundred taps stay direct at any signal length, and two sequences both longer
+    than about 300 go to the FFT.
 
     Integer (and bool) inputs never lose exactness: the FFT result is rounded to
     integers only when Percival's error bound ``~10 eps log2(N) ||c||_2 ||d||_2``
@@ -299,12 +317,8 @@ def convolution_matrix(h, n, mode="full"):
     h = check_array_1d(h, "h")
     n = check_int(n, "n", minimum=1)
     check_option(mode, "mode", MODES)
-    m = len(h)
-    padded = np.zeros(m + 2 * (n - 1), dtype=h.dtype)  # n - 1 zeros, h, n - 1 zeros
-    padded[n - 1 : n - 1 + m] = h
-    full = sliding_window_view(padded, n)[:, ::-1]  # m + n - 1, n: full[i, j] = h[i - j]
-    start, stop = _mode_range(m, n, mode)
-    return full[start:stop].copy()  # rows, n
+    start, stop = _mode_range(len(h), n, mode)
+    return _toeplitz(h, n, start, stop)
 
 
 def cyclic_convolve(c, d):
