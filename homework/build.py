@@ -15,12 +15,12 @@ For each ``homework/source/hwN.ipynb`` this
 The same sources give byte-identical published files, so git shows no diff after a rebuild.
 """
 
+import contextlib
 import hashlib
+import io
 import json
 import pathlib
 import shutil
-import subprocess
-import sys
 import zipfile
 
 import nbformat
@@ -91,12 +91,16 @@ def _student_notebook(path, name):
 
 def build_one(name, book=BOOK):
     """Build one assignment; return its manifest (a dict)."""
+    from otter.assign import main as otter_assign
+
     out = DIST / name
     shutil.rmtree(out, ignore_errors=True)
-    command = [str(pathlib.Path(sys.executable).with_name("otter")), "assign", "--no-pdfs", str(SOURCES / f"{name}.ipynb"), str(out)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"otter assign failed for {name}:\n{done.stdout}\n{done.stderr}")
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            otter_assign(str(SOURCES / f"{name}.ipynb"), str(out), no_pdfs=True)
+    except Exception as error:
+        raise RuntimeError(f"otter assign failed for {name}: {error}\n{log.getvalue()}") from error
     for tests_dir in (out / "autograder" / "tests", out / "student" / "tests"):
         for path in tests_dir.glob("*.py"):
             path.write_text(with_checks(path.read_text()))
