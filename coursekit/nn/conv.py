@@ -86,17 +86,25 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
     Correlating with ``W`` is convolving with ``W`` flipped. A cyclic convolution of
     length ``F >= Hp`` equals the linear one at the valid positions (the wrap-around
     only reaches the first ``kH - 1`` outputs), so the FFT length is that of the
-    padded input, not input plus kernel.
+    padded input, not input plus kernel. The small kernel is transformed one axis at
+    a time, so its many zeros are never stored.
     """
     N, C, Hp, Wp = x.shape  # batch, channels, padded height and width
     O, Cg = weight.shape[:2]  # out channels, in channels per group
     h = _dilate(weight, dilation).flip((-2, -1))  # O,Cg,eH,eW
     eH, eW = h.shape[-2:]
-    fshape = (_fft.fast_length(Hp), _fft.fast_length(Wp))
-    X = torch.fft.rfft2(x, s=fshape).unflatten(1, (groups, Cg))  # N,G,Cg,fH,fW/2+1
-    H = torch.fft.rfft2(h, s=fshape).unflatten(0, (groups, O // groups))  # G,Og,Cg,fH,fW/2+1
-    Y = torch.einsum("ngcuv,gocuv->ngouv", X, H).flatten(1, 2)  # N,O,fH,fW/2+1
-    y = torch.fft.irfft2(Y, s=fshape)  # N,O,fH,fW
+    fH, fW = _fft.fast_length(Hp), _fft.fast_length(Wp)
+    # frequencies stored (column, row): the kernel's FFT along H then runs on contiguous rows
+    X = torch.fft.rfft2(x, s=(fH, fW)).transpose(-2, -1).unflatten(1, (groups, Cg))  # N,G,Cg,fW/2+1,fH
+    H = torch.fft.fft(torch.fft.rfft(h, n=fW).transpose(-2, -1), n=fH)  # O,Cg,fW/2+1,fH
+    H = H.unflatten(0, (groups, O // groups))  # G,Og,Cg,fW/2+1,fH
+    if N >= 8:  # a batched matrix product per frequency pays off
+        Y = torch.einsum("ngcuv,gocuv->ngouv", X, H)  # N,G,Og,fW/2+1,fH
+    else:  # a few large multiply-adds, one per input channel
+        Y = X[:, :, None, 0] * H[None, :, :, 0]
+        for c in range(1, Cg):
+            Y = Y.addcmul_(X[:, :, None, c], H[None, :, :, c])  # N,G,Og,fW/2+1,fH
+    y = torch.fft.irfft2(Y.flatten(1, 2).transpose(-2, -1), s=(fH, fW))  # N,O,fH,fW
     (sH, sW), (oH, oW) = stride, out_size
     return y[..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW]  # N,O,oH,oW
 

@@ -1,0 +1,281 @@
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coursekit.nn.conv import choose_conv_method, conv1d, conv2d, conv2d_backward, conv_transpose2d
+from nn_strategies import assert_matches, conv_cases, randn, with_device
+
+METHODS = ["direct", "im2col", "fft", "auto"]
+DTYPES = [torch.float32, torch.float64]
+
+
+def _tensors(case, dtype, device):
+    x = randn(case["seed"], *case["input"], dtype=dtype, device=device)
+    w = randn(case["seed"] + 1, *case["weight"], dtype=dtype, device=device)
+    b = randn(case["seed"] + 2, case["weight"][0], dtype=dtype, device=device) if case["bias"] else None
+    return x, w, b
+
+
+def _kwargs(case):
+    return {k: case[k] for k in ("stride", "padding", "dilation", "groups")}
+
+
+class TestConv2d:
+    @with_device
+    @given(case=conv_cases())
+    def test_matches_torch(self, device, case):
+        for dtype in DTYPES:
+            x, w, b = _tensors(case, dtype, device)
+            ref = TF.conv2d(x, w, b, **_kwargs(case))
+            for method in METHODS:
+                assert_matches(conv2d(x, w, b, **_kwargs(case), method=method), ref)
+
+    def test_worked_example(self):
+        x = torch.arange(9.0).reshape(1, 1, 3, 3)
+        w = torch.arange(4.0).reshape(1, 1, 2, 2)
+        for method in METHODS:
+            assert conv2d(x, w, method=method).round().tolist() == [[[[19.0, 25.0], [37.0, 43.0]]]]
+
+    def test_unbatched(self, device):
+        x, w = randn(0, 3, 6, 5, device=device), randn(1, 4, 3, 2, 2, device=device)
+        assert_matches(conv2d(x, w, padding=1), TF.conv2d(x, w, padding=1))
+
+    def test_same_padding_uneven(self):
+        x, w = randn(0, 1, 2, 5, 6), randn(1, 3, 2, 4, 2)
+        with pytest.warns(UserWarning):  # torch warns that it pads unevenly
+            ref = TF.conv2d(x, w, padding="same", dilation=(1, 3))
+        assert_matches(conv2d(x, w, padding="same", dilation=(1, 3)), ref)
+        assert ref.shape[-2:] == x.shape[-2:]
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_gradcheck(self, method):
+        x = randn(0, 1, 4, 5, 4).requires_grad_()
+        w = randn(1, 4, 2, 2, 3).requires_grad_()
+        b = randn(2, 4).requires_grad_()
+        assert torch.autograd.gradcheck(
+            lambda x, w, b: conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(2, 1), groups=2, method=method),
+            (x, w, b),
+            fast_mode=True,
+        )
+        same = torch.autograd.gradcheck(
+            lambda x, w: conv2d(x, w, padding="same", method=method), (x[:, :2], w), fast_mode=True
+        )
+        assert same
+
+    def test_never_calls_torch_convolution(self, monkeypatch):
+        def forbidden(*args, **kwargs):
+            raise AssertionError("coursekit must compute convolutions itself")
+
+        for name in ("conv1d", "conv2d", "conv_transpose2d", "unfold", "fold"):
+            monkeypatch.setattr(TF, name, forbidden)
+        for name in ("conv1d", "conv2d", "conv_transpose2d"):
+            monkeypatch.setattr(torch, name, forbidden)
+        x, w = randn(0, 1, 2, 6, 6), randn(1, 2, 2, 3, 3)
+        for method in METHODS:
+            conv2d(x, w, stride=2, padding=1, method=method)
+            conv_transpose2d(x, w, stride=2, method=method)
+        conv2d_backward(randn(2, 1, 2, 4, 4), x, w)
+
+    def test_three_d_weight(self):
+        with pytest.raises(ValueError, match=r"weight must be a 4-D tensor .*got a 3-D tensor of size \[8, 3, 5\]"):
+            conv2d(torch.zeros(1, 3, 28, 28), torch.zeros(8, 3, 5))
+
+    def test_channel_mismatch(self):
+        message = (
+            r"Given groups=1, weight of size \[8, 3, 5, 5\], expected input\[1, 4, 28, 28\] to have 3 channels, "
+            r"but got 4 channels instead"
+        )
+        with pytest.raises(ValueError, match=message):
+            conv2d(torch.zeros(1, 4, 28, 28), torch.zeros(8, 3, 5, 5))
+
+    def test_groups_not_dividing(self):
+        with pytest.raises(ValueError, match=r"Given groups=2, expected weight to be divisible by 2 at dimension 0"):
+            conv2d(torch.zeros(1, 4, 8, 8), torch.zeros(3, 2, 3, 3), groups=2)
+        with pytest.raises(ValueError, match=r"Given groups=3, weight of size \[3, 1, 3, 3\], expected .*3 channels"):
+            conv2d(torch.zeros(1, 4, 8, 8), torch.zeros(3, 1, 3, 3), groups=3)
+
+    def test_kernel_larger_than_input(self):
+        message = r"padded input size per channel: \(4 x 4\). Kernel size: \(5 x 5\). Kernel size can't be greater"
+        with pytest.raises(ValueError, match=message):
+            conv2d(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 3, 3), padding=1, dilation=2)
+
+    @pytest.mark.parametrize("stride", [0, -1, (1, 0)])
+    def test_bad_stride(self, stride):
+        with pytest.raises(ValueError, match=r"stride must be >= 1; got (0|-1)"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=stride)
+
+    def test_negative_padding(self):
+        with pytest.raises(ValueError, match=r"padding must be >= 0; got -1"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), padding=(1, -1))
+
+    def test_unknown_padding_string(self):
+        with pytest.raises(ValueError, match=r"padding must be one of 'valid', 'same'; got 'full'"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), padding="full")
+
+    def test_same_with_stride(self):
+        with pytest.raises(ValueError, match=r"padding='same' is not supported for strided convolutions"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, padding="same")
+
+    def test_dtype_mismatch(self):
+        with pytest.raises(TypeError, match=r"weight must have the dtype of input \(torch.float32\); got torch.float64"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3, dtype=torch.float64))
+        with pytest.raises(TypeError, match=r"bias must have the dtype of input \(torch.float32\); got torch.float64"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), torch.zeros(1, dtype=torch.float64))
+
+    def test_device_mismatch(self):
+        with pytest.raises(ValueError, match=r"weight must be on the device of input \(cpu\); got meta"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3, device="meta"))
+
+    def test_bias_shape(self):
+        with pytest.raises(ValueError, match=r"bias must be a 1-D tensor of 2 elements \(out_channels\); got size \[3\]"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3), torch.zeros(3))
+
+    def test_unknown_method(self):
+        with pytest.raises(ValueError, match=r"method must be one of 'auto', 'direct', 'im2col', 'fft'; got 'winograd'"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), method="winograd")
+
+    def test_input_dimensions(self):
+        with pytest.raises(ValueError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got"):
+            conv2d(torch.zeros(5, 5), torch.zeros(1, 1, 3, 3))
+        with pytest.raises(TypeError, match=r"input must be a torch.Tensor; got list"):
+            conv2d([[1.0]], torch.zeros(1, 1, 1, 1))
+
+    def test_non_int_arguments(self):
+        with pytest.raises(TypeError, match=r"dilation must be an int; got float 1.5"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), dilation=1.5)
+        with pytest.raises(TypeError, match=r"groups must be an int; got str '1'"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), groups="1")
+
+
+class TestConv1d:
+    @with_device
+    @given(case=conv_cases())
+    def test_matches_torch(self, device, case):
+        case = dict(case, input=case["input"][:2] + case["input"][3:], weight=case["weight"][:2] + case["weight"][3:])
+        kwargs = {k: v[1] if isinstance(v, tuple) else v for k, v in _kwargs(case).items()}
+        for dtype in DTYPES:
+            x, w, b = _tensors(case, dtype, device)
+            ref = TF.conv1d(x, w, b, **kwargs)
+            for method in METHODS:
+                assert_matches(conv1d(x, w, b, **kwargs, method=method), ref)
+
+    def test_worked_example(self):
+        x = torch.tensor([[[1.0, 2, 3, 1, 2, 3, 1, 2, 3]]])
+        h = torch.ones(1, 1, 3) / 3
+        torch.testing.assert_close(conv1d(x, h, padding=0), torch.full((1, 1, 7), 2.0))
+        torch.testing.assert_close(conv1d(x, h, stride=2, padding=1), torch.tensor([[[1.0, 2, 2, 2, 5 / 3]]]))
+
+    def test_gradcheck(self):
+        x, w, b = randn(0, 2, 2, 9).requires_grad_(), randn(1, 3, 2, 3).requires_grad_(), randn(2, 3).requires_grad_()
+        assert torch.autograd.gradcheck(
+            lambda x, w, b: conv1d(x, w, b, stride=2, padding=1, dilation=2), (x, w, b), fast_mode=True
+        )
+
+    def test_unbatched(self):
+        x, w = randn(0, 2, 9), randn(1, 3, 2, 3)
+        assert_matches(conv1d(x, w, padding="same"), TF.conv1d(x, w, padding="same"))
+
+    def test_four_d_weight(self):
+        with pytest.raises(ValueError, match=r"weight must be a 3-D tensor .*got a 4-D tensor"):
+            conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, 1, 3))
+
+    def test_pair_stride(self):
+        with pytest.raises(ValueError, match=r"stride must be an int or a 1-tuple of an int; got \(1, 2\)"):
+            conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, 3), stride=(1, 2))
+
+
+class TestConvTranspose2d:
+    @with_device
+    @given(case=conv_cases(), data=st.data())
+    def test_matches_torch(self, device, case, data):
+        if isinstance(case["padding"], str):
+            case["padding"] = 0
+        O, Cg, kH, kW = case["weight"]
+        groups = case["groups"]
+        case = dict(case, weight=(case["input"][1], O // groups, kH, kW))
+        output_padding = tuple(
+            data.draw(st.integers(0, max(s, d) - 1)) for s, d in zip(case["stride"], case["dilation"])
+        )
+        for dtype in DTYPES:
+            x, w, _ = _tensors(case, dtype, device)
+            b = randn(case["seed"] + 2, O, dtype=dtype, device=device) if case["bias"] else None
+            kwargs = dict(stride=case["stride"], padding=case["padding"], output_padding=output_padding,
+                          groups=groups, dilation=case["dilation"])
+            try:
+                ref = TF.conv_transpose2d(x, w, b, **kwargs)
+            except RuntimeError:
+                with pytest.raises(ValueError, match="output size"):
+                    conv_transpose2d(x, w, b, **kwargs)
+                return
+            assert_matches(conv_transpose2d(x, w, b, **kwargs), ref)
+
+    def test_gradcheck(self):
+        x, w, b = randn(0, 1, 4, 3, 4).requires_grad_(), randn(1, 4, 1, 2, 3).requires_grad_(), randn(2, 2).requires_grad_()
+        kwargs = dict(stride=2, padding=(1, 0), output_padding=1, groups=2, dilation=(1, 2))
+        assert torch.autograd.gradcheck(lambda x, w, b: conv_transpose2d(x, w, b, **kwargs), (x, w, b), fast_mode=True)
+
+    def test_upsamples(self):
+        x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+        out = conv_transpose2d(x, torch.ones(1, 1, 2, 2), stride=2)
+        assert out.tolist() == [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]
+
+    def test_channel_mismatch(self):
+        message = r"Given transposed=1, weight of size \[4, 8, 3, 3\], expected input\[1, 3, 5, 5\] to have 4 channels"
+        with pytest.raises(ValueError, match=message):
+            conv_transpose2d(torch.zeros(1, 3, 5, 5), torch.zeros(4, 8, 3, 3))
+
+    def test_output_padding_too_large(self):
+        with pytest.raises(ValueError, match=r"output_padding must be smaller than either stride or dilation"):
+            conv_transpose2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, output_padding=2)
+
+    def test_empty_output(self):
+        with pytest.raises(ValueError, match=r"output size would be \[-1, -1\]"):
+            conv_transpose2d(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 1, 1), padding=1)
+
+
+class TestConv2dBackward:
+    @with_device
+    @given(case=conv_cases())
+    def test_matches_autograd(self, device, case):
+        x, w, b = _tensors(dict(case, bias=True), torch.float64, device)
+        x.requires_grad_()
+        w.requires_grad_()
+        b.requires_grad_()
+        out = TF.conv2d(x, w, b, **_kwargs(case))
+        dy = randn(case["seed"] + 3, *out.shape, device=device)
+        expected = torch.autograd.grad(out, (x, w, b), dy)
+        got = conv2d_backward(dy, x.detach(), w.detach(), **_kwargs(case))
+        for g, e in zip(got, expected):
+            assert_matches(g, e)
+
+    def test_worked_example(self):
+        x = torch.arange(9.0).reshape(1, 1, 3, 3)
+        w = torch.arange(4.0).reshape(1, 1, 2, 2)
+        dx, dw, db = conv2d_backward(torch.ones(1, 1, 2, 2), x, w)
+        # dX22 = W22 + W21 + W12 + W11, the slide's formula with all dh = 1
+        assert dx.tolist() == [[[[0, 1, 1], [2, 6, 4], [2, 5, 3]]]]
+        assert dw.tolist() == [[[[8, 12], [20, 24]]]]
+        assert db.tolist() == [4]
+
+    def test_unbatched(self):
+        x, w = randn(0, 2, 5, 5), randn(1, 3, 2, 2, 2)
+        dx, dw, db = conv2d_backward(randn(2, 3, 4, 4), x, w)
+        assert dx.shape == x.shape and dw.shape == w.shape and db.shape == (3,)
+
+    def test_grad_output_shape(self):
+        with pytest.raises(ValueError, match=r"grad_output must have the shape of conv2d's output \[1, 1, 3, 3\]"):
+            conv2d_backward(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3))
+
+
+class TestChooseConvMethod:
+    def test_large_kernel_few_channels(self):
+        assert choose_conv_method(torch.zeros(1, 1, 256, 256), torch.zeros(1, 1, 31, 31)) == "fft"
+
+    def test_small_kernel(self):
+        assert choose_conv_method(torch.zeros(1, 64, 56, 56), torch.zeros(64, 64, 3, 3), padding=1) == "im2col"
+
+    def test_validates(self):
+        with pytest.raises(ValueError, match="Given groups=1"):
+            choose_conv_method(torch.zeros(1, 2, 8, 8), torch.zeros(1, 1, 3, 3))
