@@ -18,6 +18,9 @@ import sys
 import zipfile
 
 
+TRUNCATED = []  # indices of the cells whose output was cut (one grading per process)
+
+
 def limited_preprocessor(base, cell_timeout, output_limit):
     """A subclass of nbconvert's ExecutePreprocessor with a per-cell timeout and an output cap."""
 
@@ -40,6 +43,7 @@ def limited_preprocessor(base, cell_timeout, output_limit):
             self._chars[cell_index] = used + size
             if used + size > output_limit:
                 if used <= output_limit:
+                    TRUNCATED.append(cell_index)
                     outs.append(_truncation_notice(output_limit))
                 return None
             return super().output(outs, msg, display_id, cell_index)
@@ -61,7 +65,8 @@ def cell_errors(notebook):
             continue
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                source = "".join(cell.source) if isinstance(cell.source, list) else cell.source
+                first = next((line for line in source.splitlines() if line.strip()), "")
                 found.append([first[:80], out.get("ename", ""), str(out.get("evalue", ""))[:300]])
     return found
 
@@ -105,7 +110,7 @@ def main(sandbox, autograder_zip, notebook_name, cell_timeout, output_limit):
         zf.extractall(ag_dir / "source")
     shutil.copyfile(sandbox / "submission.ipynb", ag_dir / "submission" / notebook_name)
 
-    summary = {"questions": {}, "cell_errors": [], "error": None, "gradescope": None}
+    summary = {"questions": {}, "cell_errors": [], "truncated_outputs": TRUNCATED, "error": None, "gradescope": None}
     try:
         run_autograder(str(ag_dir), logo=False, debug=False, otter_run=True, print_summary=False, print_score=False)
         with open(ag_dir / "results" / "results.pkl", "rb") as f:

@@ -180,11 +180,13 @@ def _score_row(row, summary, manifest, sandbox):
         row.update(status="error", reason=f"grading failed: {summary['error']}")
         return feedback
     parts = [f"lost points on {', '.join(lost)}" if lost else "all checks passed"]
-    timeouts = sum(1 for _, name, _ in errors if name == "CellTimeout")
+    timeouts = sum(1 for _, name, _ in errors if name in ("CellTimeout", "KeyboardInterrupt"))
     if timeouts:
         parts.append(f"{timeouts} cell(s) interrupted at the per-cell timeout")
     if len(errors) > timeouts:
         parts.append(f"{len(errors) - timeouts} cell(s) raised errors")
+    if summary.get("truncated_outputs"):
+        parts.append(f"output of {len(summary['truncated_outputs'])} cell(s) cut at {OUTPUT_LIMIT} characters")
     row.update(status="graded", reason="; ".join(parts))
     return feedback
 
