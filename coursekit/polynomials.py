@@ -425,6 +425,24 @@ def _limb_bits(a, b):
     return 4
 
 
+def _carry(coefficients, bits):
+    """The int ``sum_k coefficients[k] 2**(bits k)`` for non-negative int64 ``coefficients``.
+
+    Each round keeps the low ``bits`` of every entry and adds the rest to the next entry
+    (all entries at once); once every entry is below ``2**(bits + 1)``, each entry is a
+    digit below ``2**bits`` plus a 0/1 overflow, and the result is two digit strings added.
+    """
+    headroom = -(-64 // bits) + 1  # room for the carries out of the top entry
+    digits = np.concatenate([coefficients, np.zeros(headroom, dtype=np.int64)])
+    mask = (1 << bits) - 1
+    high = digits >> bits
+    while high.max() > 1:
+        digits &= mask
+        digits[1:] += high[:-1]
+        high = digits >> bits
+    return _from_limbs(digits & mask, bits) + (_from_limbs(high, bits) << bits)
+
+
 def multiply_integers(a, b):
     """Exact product of two Python ints, by convolving their digits and carrying.
 
@@ -478,21 +496,3 @@ def multiply_integers(a, b):
     bits = _limb_bits(a, b)
     product = _carry(convolve(_limbs(a, bits), _limbs(b, bits)), bits)
     return -product if negative else product
-
-
-def _carry(coefficients, bits):
-    """The int ``sum_k coefficients[k] 2**(bits k)`` for non-negative int64 ``coefficients``.
-
-    Each round keeps the low ``bits`` of every entry and adds the rest to the next entry
-    (all entries at once); once no entry exceeds ``2**bits``, each entry is a digit
-    below ``2**bits`` plus a 0/1 overflow, and the result is two digit strings added.
-    """
-    headroom = -(-64 // bits) + 1  # room for the carries out of the top entry
-    digits = np.concatenate([coefficients, np.zeros(headroom, dtype=np.int64)])
-    mask = (1 << bits) - 1
-    high = digits >> bits
-    while high.max() > 1:
-        digits &= mask
-        digits[1:] += high[:-1]
-        high = digits >> bits
-    return _from_limbs(digits & mask, bits) + (_from_limbs(high, bits) << bits)
