@@ -4,7 +4,8 @@
 page is loaded once, its checks run, then it is resized from desktop to phone width. Requests to
 any other host are blocked and count as failures: the site must work offline. Screenshots go to
 ``artifacts/`` (gitignored). Without Chromium the browser tests skip, saying how to install it;
-without a build every test here skips, saying to run ``make book``.
+without a build the tests of the site skip, saying to run ``make book`` (the tests of the checks
+themselves, on the broken pages of ``tests/fixtures``, need Chromium only).
 """
 
 import fnmatch
@@ -20,6 +21,9 @@ from sitecheck import ARTIFACTS, CHROMIUM_ARGS, FIXTURES, HEIGHT, NO_CHROMIUM, N
 PAGES = sitecheck.toc_pages()
 LANDING = PAGES[0]
 NOTEBOOK_PAGES = [page for page in PAGES if (ROOT / page).with_suffix(".ipynb").is_file()]
+# notebooks that the build runs (the homework is not run: its student versions have no outputs)
+_NOT_RUN = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"].get("exclude_patterns", [])
+EXECUTED_PAGES = [page for page in NOTEBOOK_PAGES if not any(fnmatch.fnmatch(page, p) for p in _NOT_RUN)]
 FULL_PAGE_SCREENSHOTS = {LANDING, *NOTEBOOK_PAGES[:1]}
 BROKEN = FIXTURES / "broken_site"
 
@@ -208,12 +212,15 @@ def test_api_page_documents_every_module_it_lists(site):
     assert modules and all(f'id="module-{module}"' in html for module in modules)
 
 
+@pytest.mark.parametrize("page", EXECUTED_PAGES, ids=_ids(EXECUTED_PAGES))
+def test_executed_notebook_pages_show_outputs(site, page):
+    assert 'class="cell_output' in _html(site, page), f"{page} shows no cell output"
+
+
 def test_execution_times_page_lists_every_executed_notebook(site):
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    excluded = config["execute"].get("exclude_patterns", [])
+    if "book/execution_times.html" not in PAGES:
+        pytest.skip("book/execution_times is not in _toc.yml")
     html = _html(site, "book/execution_times.html")
-    for page in NOTEBOOK_PAGES:
-        if any(fnmatch.fnmatch(page, pattern) for pattern in excluded):
-            continue
+    for page in EXECUTED_PAGES:
         name = pathlib.PurePosixPath(page).name
         assert f'href="{name}"' in html, f"{page} is missing from the table of execution times"
