@@ -12,6 +12,7 @@ import hashlib
 import json
 import pathlib
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -313,3 +314,20 @@ def test_grading(built, name, tmp_path):
         assert "did not return within" in (feedback / "loop_in_function.ipynb.feedback.txt").read_text()
         assert "not defined" in (feedback / "missing_function.ipynb.feedback.txt").read_text()
         assert (feedback / "huge_output.ipynb.feedback.txt").stat().st_size < 20_000
+
+
+@pytest.mark.slow
+def test_public_checks_run_in_the_published_layout(built, tmp_path):
+    """A student's notebook next to tests/hwN/, as in book/homework: grader.check finds the tests."""
+    from nbclient import NotebookClient
+
+    shutil.copytree(BOOK / "tests" / "hw1", tmp_path / "tests" / "hw1")
+    nb = solution("hw1")
+    nbformat.write(nb, tmp_path / "hw1.ipynb")
+    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    checks_out = [
+        "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "") for o in c.outputs)
+        for c in nb.cells
+        if c.cell_type == "code" and "grader.check(" in c.source
+    ]
+    assert len(checks_out) == 4 and all("passed" in text for text in checks_out), checks_out
