@@ -40,8 +40,10 @@ WIDTHS = {"phone": 375, "desktop": 1280}
 HEIGHT = 812
 
 # Console errors that come from the toolchain, not from the course, and change nothing for a reader:
-# sphinx-thebe's inline configuration script ends up twice in every page (Sphinx 7.4, jupyter-book 1),
-# so the second copy fails to declare its constants again; thebe (live code on Binder) is not enabled.
+# Sphinx 7.4 (the last that jupyter-book 1 allows) writes a second copy of every inline script that
+# an extension registers after the builder starts (``prepare_writing`` re-adds them with filename ''
+# instead of None, so they are not recognised as duplicates); sphinx-thebe's declares constants, so
+# its copy fails to declare them again. Thebe (live code on Binder) is not enabled on this site.
 KNOWN_CONSOLE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 
 # attributes whose URL the browser follows or loads, per tag
