@@ -110,7 +110,7 @@ def main(sandbox, autograder_zip, notebook_name, cell_timeout, output_limit):
         zf.extractall(ag_dir / "source")
     shutil.copyfile(sandbox / "submission.ipynb", ag_dir / "submission" / notebook_name)
 
-    summary = {"questions": {}, "cell_errors": [], "truncated_outputs": TRUNCATED, "error": None, "gradescope": None}
+    summary = {"questions": {}, "cell_errors": [], "truncated_outputs": TRUNCATED, "error": None}
     try:
         run_autograder(str(ag_dir), logo=False, debug=False, otter_run=True, print_summary=False, print_score=False)
         with open(ag_dir / "results" / "results.pkl", "rb") as f:
@@ -122,9 +122,6 @@ def main(sandbox, autograder_zip, notebook_name, cell_timeout, output_limit):
             summary["error"] = f"otter could not read the results: {results._catastrophic_error!r}"[:1000]
     except BaseException as error:  # the grader must report, whatever the submission did
         summary["error"] = f"{type(error).__name__}: {error}"[:1000]
-    results_json = ag_dir / "results" / "results.json"
-    if results_json.is_file():
-        summary["gradescope"] = json.loads(results_json.read_text())
     (sandbox / "summary.json").write_text(json.dumps(summary, default=str))
 
 
