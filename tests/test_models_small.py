@@ -96,6 +96,27 @@ class TestModel2:
     def test_coursekit_layers_match_torch(self):
         assert_same_network(models.model2)
 
+    @pytest.mark.parametrize("method", ["direct", "fft"])
+    def test_method_reaches_the_layers(self, method):
+        torch.manual_seed(0)
+        reference = models.model2(dtype=torch.float64)
+        ours = models.model2(layers="coursekit", method=method, dtype=torch.float64)
+        ours.load_state_dict(reference.state_dict())
+        assert ours.conv1.method == method
+        x = torch.randn(2, 1, 28, 28, dtype=torch.float64)
+        torch.testing.assert_close(ours(x), reference(x), rtol=0, atol=1e-10)
+
+    def test_coursekit_layers_gradients(self):
+        torch.manual_seed(0)
+        reference = models.model2(dtype=torch.float64)
+        ours = models.model2(layers="coursekit", dtype=torch.float64)
+        ours.load_state_dict(reference.state_dict())
+        x = torch.randn(1, 1, 28, 28, dtype=torch.float64, requires_grad=True)
+        assert torch.autograd.gradcheck(ours, (x,), fast_mode=True)
+        grads = [torch.autograd.grad(net(x).square().sum(), [x, *net.parameters()]) for net in (ours, reference)]
+        for g_ours, g_ref in zip(*grads):
+            torch.testing.assert_close(g_ours, g_ref, rtol=0, atol=1e-10)
+
     def test_coursekit_layers_parameter_count(self):
         assert n_parameters(models.model2(layers="coursekit")) == 5_386
 
