@@ -20,13 +20,21 @@ METRICS = ("train_loss", "train_accuracy", "valid_loss", "valid_accuracy")
 class History:
     """Per-epoch metrics of one training run, as returned by :func:`fit`.
 
-    Attributes
+    Parameters
     ----------
-    train_loss, train_accuracy : list of float
-        Mean loss and share of correct predictions over an epoch's training
-        batches, measured while the weights were being updated.
-    valid_loss, valid_accuracy : list of float
-        Mean loss and accuracy on the validation data after each epoch.
+    train_loss : list of float
+        Mean loss over each epoch's training batches, measured while the
+        weights were being updated.
+    train_accuracy : list of float
+        Share of correct predictions over the same batches.
+    valid_loss : list of float
+        Mean loss on the validation data after each epoch.
+    valid_accuracy : list of float
+        Accuracy on the validation data after each epoch.
+
+    See Also
+    --------
+    fit : returns one; chapter 5, "Convolutional layers", plots them.
 
     Examples
     --------
