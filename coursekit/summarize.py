@@ -25,7 +25,6 @@ from collections import namedtuple
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_flatten
 
 from ._validation import check_int
 
@@ -107,6 +106,17 @@ def _pair(p):
     return str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"
 
 
+def _tensors(obj):
+    """The tensors in ``obj`` and in the tuples, lists and dicts it nests."""
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, dict):
+        obj = list(obj.values())
+    if isinstance(obj, (tuple, list)):
+        return [t for item in obj for t in _tensors(item)]
+    return []
+
+
 def _merge(fields):
     """Receptive field of a tensor computed from tensors with ``fields``: the largest, or None if any is global."""
     if any(f is None for f in fields):
@@ -119,12 +129,10 @@ class _Propagate(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
-        fields = [getattr(t, _ATTR) for t in tree_flatten((args, kwargs))[0]
-                  if isinstance(t, torch.Tensor) and hasattr(t, _ATTR)]
+        fields = [getattr(t, _ATTR) for t in _tensors((args, kwargs)) if hasattr(t, _ATTR)]
         if fields:
-            for t in tree_flatten(out)[0]:
-                if isinstance(t, torch.Tensor):
-                    setattr(t, _ATTR, _merge(fields))
+            for t in _tensors(out):
+                setattr(t, _ATTR, _merge(fields))
         return out
 
 
@@ -228,7 +236,7 @@ def summary(model, input_size, device=None, batch_size=1):
     rows, seen = [], set()
 
     def hook(module, args, output):
-        inputs = [a for a in tree_flatten(args)[0] if isinstance(a, torch.Tensor)]
+        inputs = _tensors(args)
         field = _merge([getattr(a, _ATTR) for a in inputs if hasattr(a, _ATTR)] or [None])
         field = _layer_field(module, field, inputs[0] if inputs else None, output)
         if isinstance(output, torch.Tensor):
