@@ -19,6 +19,8 @@ convolution (:func:`conv_transpose2d`) and a correlation of the input with the o
 gradient (:func:`conv2d_backward`).
 """
 
+import math
+
 import torch
 
 from .. import _fft
@@ -44,14 +46,28 @@ def _columns(x, kernel_size, stride, dilation, groups, out_size):
 
 
 def _im2col(x, weight, stride, dilation, groups, out_size):
-    """Cross-correlation as one matrix product per group of the im2col matrix with the kernel."""
-    N = x.shape[0]  # batch
+    """Cross-correlation as one matrix product per group of the im2col matrix with the kernel.
+
+    The column matrix is laid out so that its copy runs along long contiguous rows:
+    (pixels, taps x channels) from a channels-last input when there are many
+    channels, (taps x channels, pixels) from the NCHW input when there are few.
+    """
+    N, C = x.shape[:2]  # batch, channels
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
+    if Cg < _FEW_CHANNELS:
+        cols = windows(x.contiguous(), (kH, kW), stride, dilation, out_size)  # N,C,oH,oW,kH,kW
+        cols = cols.unflatten(1, (groups, Cg)).permute(1, 2, 5, 6, 0, 3, 4)  # G,Cg,kH,kW,N,oH,oW
+        cols = cols.reshape(groups, Cg * kH * kW, -1)  # G,K,M
+        out = torch.matmul(weight.reshape(groups, O // groups, -1), cols)  # G,Og,M
+        return out.view(O, N, *out_size).transpose(0, 1)  # N,O,oH,oW
     cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
     w = weight.view(groups, O // groups, Cg, kH, kW).permute(0, 3, 4, 2, 1)  # G,kH,kW,Cg,Og
     out = torch.matmul(cols, w.reshape(groups, kH * kW * Cg, O // groups))  # G,M,Og
     out = out.permute(1, 0, 2).reshape(N, *out_size, O)  # N,oH,oW,O
     return out.permute(0, 3, 1, 2)  # N,O,oH,oW
+
+
+_FEW_CHANNELS = 4  # below this many channels per group, im2col copies along image rows
 
 
 def _direct(x, weight, stride, dilation, groups, out_size):
@@ -117,9 +133,10 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
 
     A cost model in floating-point operations: ``"im2col"`` costs one pass over the
     ``(N oH oW) x (C kH kW)`` column matrix plus a ``2 N oH oW C kH kW O / groups``-flop
-    matrix product; ``"fft"`` costs ``(N C + O C / G + N O)`` real FFTs of the padded
-    image plus ``N O C / G`` complex products per frequency. The constants were
-    measured on a laptop-class CPU; large kernels with few channels favour the FFT.
+    matrix product; ``"fft"`` costs ``N C + O C / G + N O`` real FFTs of the padded
+    image (``F log F`` each) plus ``N O C / G`` complex products per frequency. Copies,
+    FFT points and complex products are weighted by rough measured costs relative to
+    a matrix product's flop; large kernels with few channels favour the FFT.
 
     Parameters
     ----------
@@ -154,20 +171,21 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
 
 
 def _cost_model(input_shape, weight_shape, padded, out_size, groups):
+    """"im2col" or "fft", whichever the flop-count model says is cheaper."""
     N, C = input_shape[:2]  # batch, channels
     O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
-    L = out_size[0] * out_size[1]
-    K = Cg * kH * kW
+    L, K = out_size[0] * out_size[1], Cg * kH * kW  # output pixels, taps per output
     im2col = 2.0 * N * L * K * O + _COPY_COST * N * L * K * groups
     F = _fft.fast_length(padded[0]) * _fft.fast_length(padded[1])
-    transforms = (N * C + O * Cg + N * O) * F * _FFT_COST
-    products = 8.0 * N * O * Cg * F / 2
-    fft = transforms + products
-    return "fft" if fft < im2col else "im2col"
+    transforms = (N * C + O * Cg + N * O) * _FFT_COST * F * math.log2(max(F, 2))
+    products = _PRODUCT_COST * N * O * Cg * F / 2
+    return "fft" if transforms + products < im2col else "im2col"
 
 
-_COPY_COST = 8.0  # flops' worth of time to copy one element of the column matrix
-_FFT_COST = 40.0  # flops' worth of time per point of a 2-D real FFT (about 2.5 log2 F)
+# costs in units of one flop of a large matrix product (measured roughly on a 2-core x86 CPU)
+_COPY_COST = 10.0  # copying one element into the column matrix
+_FFT_COST = 12.5  # one point of a real 2-D FFT, per log2 of its size
+_PRODUCT_COST = 40.0  # one complex multiply-add of the spectra
 
 
 def _single(value, name, minimum):
