@@ -185,6 +185,8 @@ def box_iou(boxes1, boxes2):
 
     Raises
     ------
+    TypeError
+        If a box array is not a tensor.
     ValueError
         If the shapes are not both ``(N, 4)``.
 
@@ -194,6 +196,9 @@ def box_iou(boxes1, boxes2):
     >>> box_iou(torch.tensor([[0.0, 0.0, 2.0, 2.0]]), torch.tensor([[1.0, 1.0, 2.0, 2.0]]))
     tensor([0.1429])
     """
+    for name, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
+        if not isinstance(boxes, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor; got {type(boxes).__name__}")
     if boxes1.shape != boxes2.shape or boxes1.dim() != 2 or boxes1.shape[1] != 4:
         raise ValueError(f"boxes1 and boxes2 must both have shape (N, 4); got {tuple(boxes1.shape)} "
                          f"and {tuple(boxes2.shape)}")

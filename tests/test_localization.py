@@ -125,8 +125,13 @@ class TestBoxIou:
         assert 0 <= float(iou) <= 1 + 1e-6
 
     def test_shapes(self):
-        with pytest.raises(ValueError, match=r"boxes1 and boxes2 must both have shape \(N, 4\); got \(1, 4\) and \(1, 3\)"):
+        message = r"boxes1 and boxes2 must both have shape \(N, 4\); got \(1, 4\) and \(1, 3\)"
+        with pytest.raises(ValueError, match=message):
             box_iou(torch.zeros(1, 4), torch.zeros(1, 3))
+
+    def test_tensors_only(self):
+        with pytest.raises(TypeError, match="boxes2 must be a torch.Tensor; got list"):
+            box_iou(torch.zeros(1, 4), [[0, 0, 1, 1]])
 
 
 class TestTrainLocalizer:
