@@ -155,7 +155,9 @@ def _first_inside(out_length, stride, padding, dilation, device):
     return starts + (skip + dilation - 1) // dilation * dilation
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
 
     Each output pixel is the sum over its window divided by ``divisor_override`` if
@@ -215,13 +217,14 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     x = pad(input, (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1]))
     out = windows(x, kernel_size, stride, (1, 1), out_size).sum((-2, -1))  # N,C,oH,oW
     if divisor_override is not None:
-        return (out / divisor_override)[0] if unbatched else out / divisor_override
-    counts = []
-    for o, s, p, k, n in zip(out_size, stride, padding, kernel_size, input.shape[-2:]):
-        start = _starts(o, s, p, input.device)
-        end = (start + k).clamp(max=n + p)
-        counts.append(end - start if count_include_pad else end.clamp(max=n) - start.clamp(min=0))
-    out = out / (counts[0].view(-1, 1) * counts[1]).to(out.dtype)
+        out = out / divisor_override
+    else:
+        counts = []
+        for o, s, p, k, n in zip(out_size, stride, padding, kernel_size, input.shape[-2:]):
+            start = _starts(o, s, p, input.device)
+            end = (start + k).clamp(max=n + p)  # a ceil-mode window stops at the padding's end
+            counts.append(end - start if count_include_pad else end.clamp(max=n) - start.clamp(min=0))
+        out = out / (counts[0].view(-1, 1) * counts[1]).to(out.dtype)  # N,C,oH,oW
     return out[0] if unbatched else out
 
 
