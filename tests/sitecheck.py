@@ -199,6 +199,15 @@ _UNTYPESET_FORMULAS = """() => {
     return problems;
 }"""
 
+# Resolves when the CSS transitions that a resize starts (the theme slides its sidebars away on a
+# narrow screen) have ended, so that checks and screenshots see the settled layout; 2 s at most.
+_SETTLE = """() => Promise.race([
+    Promise.all(document.getAnimations()
+        .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => null))),
+    new Promise((resolve) => setTimeout(resolve, 2000)),
+])"""
+
 # Every <img> loaded: lazy images are made eager and awaited first.
 _BROKEN_IMAGES = """async () => {
     const images = Array.from(document.images);
@@ -349,6 +358,7 @@ def visit(context, url, screenshot=None, full_page=False):
         problems["copy buttons"] = copy_button_problems(page)
         for name in ("desktop", "phone"):
             page.set_viewport_size({"width": WIDTHS[name], "height": HEIGHT})
+            page.evaluate(_SETTLE)
             problems[f"overflow {name}"] = overflow_problems(page)
             if screenshot is not None:
                 page.screenshot(path=f"{screenshot}-{name}.png", full_page=full_page)
