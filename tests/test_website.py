@@ -32,6 +32,11 @@ def _ids(pages):
     return [pathlib.PurePosixPath(page).stem for page in pages]
 
 
+def _screenshot(page):
+    """Where a page's screenshots go, less the ``-desktop.png``/``-phone.png`` suffix."""
+    return ARTIFACTS / page.replace("/", "-").removesuffix(".html")
+
+
 @pytest.fixture(scope="session")
 def site():
     if not (SITE / "index.html").is_file():
@@ -72,9 +77,8 @@ def report(site_url, context):
 
     def get(page):
         if page not in reports:
-            shot = ARTIFACTS / page.replace("/", "-").removesuffix(".html")
             reports[page] = sitecheck.visit(
-                context, f"{site_url}/{page}", screenshot=shot, full_page=page in FULL_PAGE_SCREENSHOTS
+                context, f"{site_url}/{page}", screenshot=_screenshot(page), full_page=page in FULL_PAGE_SCREENSHOTS
             )
         return reports[page]
 
@@ -122,8 +126,7 @@ def test_screenshots_of_the_landing_page_and_a_chapter(report):
     for page in FULL_PAGE_SCREENSHOTS:
         report(page)
         for width in WIDTHS:
-            path = ARTIFACTS / f"{page.replace('/', '-').removesuffix('.html')}-{width}.png"
-            assert path.stat().st_size > 0
+            assert pathlib.Path(f"{_screenshot(page)}-{width}.png").stat().st_size > 0
 
 
 @pytest.mark.browser
