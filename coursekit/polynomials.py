@@ -16,6 +16,7 @@ import functools
 import math
 
 import numpy as np
+import scipy.fft
 from numpy.lib.stride_tricks import as_strided
 
 from ._fft import fast_length, fftconvolve_numpy
@@ -394,53 +395,63 @@ def cyclic_convolve(c, d):
     return cyclic
 
 
-def _limbs(value, bits):
-    """Digits of the non-negative int ``value`` in base ``2**bits`` (``bits <= 16``), lowest first, as int64."""
-    raw = np.frombuffer(value.to_bytes(-(-value.bit_length() // 8), "little"), dtype=np.uint8)
-    binary = np.unpackbits(raw, bitorder="little")  # 8 * bytes, lowest bit first
-    binary = np.pad(binary, (0, -len(binary) % bits)).reshape(-1, bits)  # limbs, bits
-    wide = np.zeros((len(binary), 16), dtype=np.uint8)  # limbs, 16: each limb in a 16-bit slot
-    wide[:, :bits] = binary
-    return np.packbits(wide, axis=None, bitorder="little").view("<u2").astype(np.int64)  # limbs
-
-
-def _from_limbs(digits, bits):
-    """The int whose base-``2**bits`` digits (each below ``2**bits``) are ``digits``, lowest first."""
-    wide = np.unpackbits(digits.astype("<u2").view(np.uint8), bitorder="little").reshape(-1, 16)  # digits, 16
-    packed = np.packbits(wide[:, :bits].reshape(-1), bitorder="little")  # bytes
-    return int.from_bytes(packed.tobytes(), "little")
+# Limb widths tried by multiply_integers, widest first: multiples of 4 bits, so that the
+# limbs are groups of hexadecimal digits of int.to_bytes and products pack back into bytes.
+_LIMB_WIDTHS = (16, 12, 8, 4)
 
 
 def _limb_bits(a, b):
-    """Widest limbs (16 bits down to 4) whose float64 FFT convolution is exact in the worst case.
+    """Widest limbs in ``_LIMB_WIDTHS`` whose float64 FFT convolution is exact in the worst case.
 
     Limbs of ``w`` bits are below ``2**w``, so ``||limbs||_2 < 2**w sqrt(len)`` and the
     bound of :func:`_fft_is_exact` holds for every number of that size.
     """
-    for bits in range(16, 4, -1):
+    for bits in _LIMB_WIDTHS:
         n_a, n_b = -(-a.bit_length() // bits), -(-b.bit_length() // bits)
         n = fast_length(n_a + n_b - 1)
         if 4.0**bits * math.sqrt(n_a * n_b) * math.log2(max(n, 2)) < _FFT_EXACT_LIMIT:
             return bits
-    return 4
+    return _LIMB_WIDTHS[-1]
 
 
-def _carry(coefficients, bits):
-    """The int ``sum_k coefficients[k] 2**(bits k)`` for non-negative int64 ``coefficients``.
+def _limbs(value, bits):
+    """Digits of the int ``value > 0`` in base ``2**bits`` (``bits`` in ``_LIMB_WIDTHS``), lowest first, as float64."""
+    per_limb = bits // 4  # hexadecimal digits per limb
+    count = -(-value.bit_length() // bits)
+    raw = np.frombuffer(value.to_bytes(-(-count * per_limb // 2), "little"), dtype=np.uint8)  # bytes
+    hexits = np.empty((len(raw), 2), dtype=np.uint8)  # bytes, 2: low and high hexadecimal digit
+    np.bitwise_and(raw, 15, out=hexits[:, 0])
+    np.right_shift(raw, 4, out=hexits[:, 1])
+    hexits = hexits.reshape(-1)[: count * per_limb].reshape(count, per_limb)  # limbs, per_limb
+    limbs = hexits[:, -1].astype(np.float64)  # limbs: Horner's rule, highest hexadecimal digit first
+    for j in range(per_limb - 2, -1, -1):
+        limbs *= 16.0
+        limbs += hexits[:, j]
+    return limbs
 
-    Each round keeps the low ``bits`` of every entry and adds the rest to the next entry
-    (all entries at once); once every entry is below ``2**(bits + 1)``, each entry is a
-    digit below ``2**bits`` plus a 0/1 overflow, and the result is two digit strings added.
+
+def _from_coefficients(coefficients, bits):
+    """The int ``sum_k coefficients[k] 2**(bits k)`` for int64 ``coefficients`` in ``[0, 2**48)``.
+
+    Python's big-integer addition propagates the carries: pairs of coefficients (when
+    ``bits`` is not a whole number of bytes) make ``P_m`` below ``2**60`` at weights
+    ``2**(G m)`` with ``G`` a multiple of 8; the bytes ``[G t/8, G (t+1)/8)`` of every
+    ``P_m`` form an ordinary base-``2**G`` digit string, and those few ints, shifted by
+    ``G t`` bits, add up to the result.
     """
-    headroom = -(-64 // bits) + 1  # room for the carries out of the top entry
-    digits = np.concatenate([coefficients, np.zeros(headroom, dtype=np.int64)])
-    mask = (1 << bits) - 1
-    high = digits >> bits
-    while high.max() > 1:
-        digits &= mask
-        digits[1:] += high[:-1]
-        high = digits >> bits
-    return _from_limbs(digits & mask, bits) + (_from_limbs(high, bits) << bits)
+    if bits % 8:
+        pairs = np.zeros(len(coefficients) + len(coefficients) % 2, dtype=np.int64)
+        pairs[: len(coefficients)] = coefficients
+        coefficients = pairs[0::2] + (pairs[1::2] << bits)  # len / 2
+        bits *= 2
+    width = bits // 8  # bytes per digit
+    raw = coefficients.astype("<i8", copy=False).view(np.uint8).reshape(-1, 8)  # digits, 8 bytes
+    total = 0
+    for t, first in enumerate(range(0, 8, width)):
+        digits = np.zeros((len(raw), width), dtype=np.uint8)  # digits, width
+        digits[:, : min(width, 8 - first)] = raw[:, first : first + width]
+        total += int.from_bytes(digits.tobytes(), "little") << (bits * t)
+    return total
 
 
 def multiply_integers(a, b):
@@ -448,12 +459,15 @@ def multiply_integers(a, b):
 
     An integer is a polynomial evaluated at its base: ``123 = 3 + 2*10 + 1*10**2``. So
     the digits of ``a * b`` are the convolution of the digits of ``a`` and ``b``,
-    followed by carries. Here the digits ("limbs") are base ``2**w``, read from
-    ``int.to_bytes``: ``w = 16`` for numbers up to some 10**4 decimal digits, then
-    narrower (12 bits at 10**6 digits) so that the float64 FFT of the limbs still
-    rounds to the exact integers in the worst case. :func:`convolve` multiplies them
-    (by the FFT for long numbers: ``O(N log N)`` against the ``O(N**1.58)`` of
-    CPython's Karatsuba), and vectorized carry rounds bring every limb below the base.
+    followed by carries. Here the digits ("limbs") are base ``2**w``, groups of
+    hexadecimal digits of ``int.to_bytes``: ``w = 16`` for numbers up to some 10**4
+    decimal digits, then 12, 8 or 4 bits (12 at 10**6 digits) so that the float64 FFT of
+    the limbs still rounds to the exact integers in the worst case (the bound of
+    :func:`convolve`). The convolution rule multiplies them: one real FFT of a fast
+    length per operand (one only when ``a == b``), a pointwise product, one inverse
+    FFT, ``O(N log N)`` against the ``O(N**1.58)`` of CPython's Karatsuba. The rounded
+    coefficients are cut into whole bytes, and adding the few resulting ints (Python's
+    linear-time addition) propagates every carry.
 
     Parameters
     ----------
@@ -478,7 +492,7 @@ def multiply_integers(a, b):
     -----
     Chapter 1 of the book; chapter 4 explains why the FFT makes it fast. Python's
     ``*`` is never applied to the operands: the only big-integer operations are
-    conversions to and from bytes, one shift and one addition.
+    conversions to and from bytes, shifts and additions.
 
     Examples
     --------
@@ -494,5 +508,14 @@ def multiply_integers(a, b):
     if a == 0 or b == 0:
         return 0
     bits = _limb_bits(a, b)
-    product = _carry(convolve(_limbs(a, bits), _limbs(b, bits)), bits)
+    limbs_a = _limbs(a, bits)
+    n_full = len(limbs_a) + -(-b.bit_length() // bits) - 1
+    n = fast_length(n_full)
+    spectrum = scipy.fft.rfft(limbs_a, n)  # n // 2 + 1
+    if a == b:
+        np.square(spectrum, out=spectrum)
+    else:
+        spectrum *= scipy.fft.rfft(_limbs(b, bits), n)
+    coefficients = np.rint(scipy.fft.irfft(spectrum, n)[:n_full]).astype(np.int64)  # n_full, exact
+    product = _from_coefficients(coefficients, bits)
     return -product if negative else product
