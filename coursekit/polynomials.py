@@ -19,19 +19,30 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import as_strided
 
-from ._fft import fast_length, fftconvolve_numpy
+from ._fft import fast_length
 from ._validation import check_array_1d, check_int, check_option
 
 MODES = ("full", "same", "valid")
 METHODS = ("auto", "direct", "matrix", "fft")
+_FAST_DTYPES = "?bhilqBHILQefdgFDG"  # NumPy arrays of these need no conversion: bool, integers, floats, complex
 
-# Cost model of ``method="auto"``, in seconds, fitted to timings of both methods on
+# Cost model of ``method="auto"``, in seconds, fitted to timings of each method on
 # the course's 2-core machine (AMD EPYC, OpenBLAS) for lengths 16 to 1e6.
-_DIRECT_OVERHEAD = 4e-5  # validation, the block matrix, the window view, one BLAS call
+_SLIDING_OVERHEAD = 3e-6  # validation, the padded copy, one call
+_SLIDING_PER_MAC = 5e-10  # copying the windows, one multiply-add of the matrix-vector product
+_TAPS_PER_CALL = 1.5e-6  # one axpy call
+_TAPS_PER_MAC = 4e-10  # one multiply-add of axpy, in the cache
+_DIRECT_OVERHEAD = 3e-5  # validation, the block matrix, the window copy, one BLAS call
 _DIRECT_PER_OUTPUT = 5e-9  # copying the windows and the output
 _DIRECT_PER_MAC = 1.5e-10  # one multiply-add of the blocked product
-_FFT_OVERHEAD = 6e-5  # three FFT calls and the padding
+_FFT_OVERHEAD = 3e-5  # three FFT calls and the padding
 _FFT_PER_POINT = 1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
+
+# Direct kernels: the window view for at most this many multiply-adds; one axpy per tap
+# (and per chunk of this many inputs) for float filters of at most this many taps.
+_SLIDING_MAX_MACS = 2**17
+_TAPS_MAX = 48
+_TAPS_CHUNK = 16384
 
 # Above this many multiply-adds the blocked product runs BLAS on one thread: OpenBLAS
 # would split it over threads, and on a busy 2-core machine those threads wait for
@@ -61,7 +72,11 @@ def _block_size(q):
     return min(max(q // 2, 16), 128)
 
 
-def _direct_cost(n_out, q):
+def _direct_cost(kernel, n_long, q, n_out):
+    if kernel is _sliding:
+        return _SLIDING_OVERHEAD + _SLIDING_PER_MAC * n_out * q
+    if kernel is _taps:
+        return q * (_TAPS_PER_CALL * -(-n_long // _TAPS_CHUNK) + _TAPS_PER_MAC * n_long)
     return _DIRECT_OVERHEAD + n_out * (_DIRECT_PER_OUTPUT + _DIRECT_PER_MAC * (_block_size(q) + q - 1))
 
 
@@ -92,14 +107,56 @@ def _toeplitz(h, n, start, stop):
     return full[start:stop].copy()  # stop - start, n
 
 
-def _direct(long, short, start, stop):
+def _sliding(long, short, start, stop):
+    """Entries ``start:stop`` of the full convolution as one product of sliding windows with ``short``.
+
+    Row ``k`` of the read-only view is the window ``long[k-q+1 : k+1]`` (zeros outside
+    ``long``), so its dot product with ``short`` reversed is the sum itself. The view
+    costs no copy; :func:`numpy.dot` copies it (``q`` numbers per output) for one BLAS
+    matrix-vector product. For short outputs, where calls cost more than arithmetic.
+    """
+    q, size = len(short), long.itemsize
+    padded = np.zeros(len(long) + 2 * (q - 1), dtype=long.dtype)  # q - 1 zeros, long, q - 1 zeros
+    padded[q - 1 : q - 1 + len(long)] = long
+    rows = np.ndarray((stop - start, q), long.dtype, padded, start * size, (size, size))  # n_out, q
+    return np.dot(rows, short[::-1])  # n_out
+
+
+@functools.cache
+def _axpy(char):
+    """BLAS ``y += a x`` (``?axpy``) for the dtype with character code ``char``."""
+    from scipy.linalg import blas
+
+    return blas.get_blas_funcs("axpy", dtype=np.dtype(char))
+
+
+def _taps(long, short, start, stop):
+    """Entries ``start:stop`` of the full convolution as ``sum_j short[j] * (long shifted by j)``.
+
+    One BLAS ``axpy`` (``y += a x`` in one pass) per tap and per chunk of ``_TAPS_CHUNK``
+    inputs, so that the chunk of the output stays in the cache over the ``q`` passes.
+    Float and complex dtypes only.
+    """
+    n, q = len(long), len(short)
+    axpy = _axpy(long.dtype.char)
+    long = np.ascontiguousarray(long)
+    full = np.zeros(n + q - 1, dtype=long.dtype)
+    taps = short.tolist()
+    for first in range(0, n, _TAPS_CHUNK):
+        size = min(_TAPS_CHUNK, n - first)
+        for j, tap in enumerate(taps):
+            full = axpy(long, full, n=size, a=tap, offx=first, offy=first + j)  # in place
+    return full[start:stop]
+
+
+def _blocked(long, short, start, stop):
     """Entries ``start:stop`` of the full convolution, by blocks of sliding windows times a Toeplitz matrix.
 
     Output ``k`` is the dot product of ``short`` reversed with the window
     ``long[k-q+1 : k+1]`` (zeros outside ``long``). ``B`` consecutive outputs share one
     window of ``B + q - 1`` inputs, and their ``B`` dot products are the product of that
     window with the ``B x (B + q - 1)`` "valid" convolution matrix of ``short``. All the
-    windows, stacked as rows, make one matrix product (BLAS for floats).
+    windows, copied as the rows of one matrix, make one matrix product (BLAS for floats).
     """
     q = len(short)
     n_out = stop - start
@@ -108,11 +165,20 @@ def _direct(long, short, start, stop):
     segment = np.zeros(n_blocks * B + q - 1, dtype=long.dtype)  # the padded input that the windows read
     lo, hi = max(start - q + 1, 0), min(stop, len(long))
     segment[lo - start + q - 1 : hi - start + q - 1] = long[lo:hi]
-    windows = _windows(segment, B + q - 1, step=B)  # n_blocks, B + q - 1
+    windows = _windows(segment, B + q - 1, step=B).copy()  # n_blocks, B + q - 1: contiguous, as BLAS needs
     matrix = _toeplitz(short, B + q - 1, q - 1, B + q - 1).T  # B + q - 1, B
     with _one_blas_thread() if windows.size * B > _ONE_THREAD_ABOVE else contextlib.nullcontext():
         blocks = windows @ matrix  # n_blocks, B
     return blocks.reshape(-1)[:n_out]  # n_out
+
+
+def _direct_kernel(n_long, q, n_out, dtype):
+    """Which implementation of the direct sums is fastest (measured): see :func:`convolve`."""
+    if n_out * q <= _SLIDING_MAX_MACS:
+        return _sliding
+    if q <= _TAPS_MAX and dtype.char in "fdFD":  # the dtypes of BLAS
+        return _taps
+    return _blocked
 
 
 @functools.cache
@@ -127,28 +193,50 @@ def _one_blas_thread():
     return _blas_threads().limit(limits=1, user_api="blas")
 
 
+def _fft_full(c, d):
+    """Full linear convolution of 1-D float or complex arrays by the convolution rule.
+
+    The 1-D case of :func:`coursekit._fft.fftconvolve_numpy` with the 1-D transforms of
+    :mod:`scipy.fft`, which cost a few microseconds less per call than the n-D ones.
+    """
+    n_full = len(c) + len(d) - 1
+    n = fast_length(n_full)
+    if np.iscomplexobj(c) or np.iscomplexobj(d):
+        spectrum = scipy.fft.fft(c, n)
+        spectrum *= scipy.fft.fft(d, n)
+        return scipy.fft.ifft(spectrum, n, overwrite_x=True)[:n_full]  # n_full
+    spectrum = scipy.fft.rfft(c, n)  # n // 2 + 1
+    spectrum *= scipy.fft.rfft(d, n)
+    return scipy.fft.irfft(spectrum, n, overwrite_x=True)[:n_full]  # n_full
+
+
 def _convolve(c, d, start, stop, method):
     """Entries ``start:stop`` of the full convolution of validated arrays ``c`` and ``d``."""
-    dtype = np.result_type(c, d)
-    c, d = c.astype(dtype, copy=False), d.astype(dtype, copy=False)
+    if c.dtype != d.dtype:
+        dtype = np.result_type(c, d)
+        c, d = c.astype(dtype), d.astype(dtype)
+    dtype = c.dtype
     long, short = (c, d) if len(c) >= len(d) else (d, c)
     exact = dtype.kind in "biu"  # bool, signed or unsigned integers
-    if method == "auto":
-        faster = _fft_cost(len(c) + len(d) - 1) < _direct_cost(stop - start, len(short))
-        method = "fft" if faster else "direct"
+    if method == "auto" or method == "direct":
+        kernel = _direct_kernel(len(long), len(short), stop - start, dtype)
+        if method == "auto":
+            direct = _direct_cost(kernel, len(long), len(short), stop - start)
+            # no FFT costs less than its overhead: skip the estimate for small inputs
+            if direct > _FFT_OVERHEAD and _fft_cost(len(c) + len(d) - 1) < direct:
+                method = "fft"
     if method == "fft" and exact and not _fft_is_exact(c, d):
         method = "direct"
+        kernel = _direct_kernel(len(long), len(short), stop - start, dtype)
     if method == "matrix":
         full = _toeplitz(c, len(d), 0, len(c) + len(d) - 1) @ d  # p + q - 1
         return full[start:stop].astype(dtype, copy=False)
-    if method == "direct":
-        return _direct(long, short, start, stop).astype(dtype, copy=False)
+    if method != "fft":
+        return kernel(long, short, start, stop)  # of dtype already
     if exact:
-        full = fftconvolve_numpy(c.astype(np.float64), d.astype(np.float64), axes=(0,))
-        full = np.rint(full).astype(np.int64)  # exact integers; narrower dtypes then wrap as in NumPy
-    else:
-        full = fftconvolve_numpy(c, d, axes=(0,))
-    return full[start:stop].astype(dtype)
+        full = np.rint(_fft_full(c.astype(np.float64), d.astype(np.float64))).astype(np.int64)
+        return full[start:stop].astype(dtype)  # exact integers; narrower dtypes then wrap as in NumPy
+    return _fft_full(c, d)[start:stop].astype(dtype, copy=False)
 
 
 def convolve(c, d, mode="full", method="auto"):
@@ -223,8 +311,12 @@ def convolve(c, d, mode="full", method="auto"):
     >>> convolve([1, 2, 3], [1, 1], mode="valid", method="fft")
     array([3, 5])
     """
-    c = check_array_1d(c, "c")
-    d = check_array_1d(d, "d")
+    if not (type(c) is type(d) is np.ndarray and c.ndim == d.ndim == 1 and c.dtype.char in _FAST_DTYPES):
+        c = check_array_1d(c, "c")
+        d = check_array_1d(d, "d")
+    elif not (c.size and d.size):
+        check_array_1d(c, "c")  # raises: one is empty
+        check_array_1d(d, "d")
     check_option(mode, "mode", MODES)
     check_option(method, "method", METHODS)
     start, stop = _mode_range(len(c), len(d), mode)
