@@ -30,8 +30,8 @@ _FAST_DTYPES = "?bhilqBHILQefdgFDG"  # NumPy arrays of these need no conversion:
 # the course's 2-core machine (AMD EPYC, OpenBLAS) for lengths 16 to 1e6.
 _SLIDING_OVERHEAD = 3e-6  # validation, the padded copy, one call
 _SLIDING_PER_MAC = 5e-10  # copying the windows, one multiply-add of the matrix-vector product
-_TAPS_PER_CALL = 1.5e-6  # one axpy call
-_TAPS_PER_MAC = 4e-10  # one multiply-add of axpy, in the cache
+_TAPS_PER_CALL = 2e-6  # one axpy call
+_TAPS_PER_MAC = 2.5e-10  # one multiply-add of axpy, memory-bound, on OpenBLAS's threads
 _DIRECT_OVERHEAD = 3e-5  # validation, the block matrix, the window copy, one BLAS call
 _DIRECT_PER_OUTPUT = 5e-9  # copying the windows and the output
 _DIRECT_PER_MAC = 1.5e-10  # one multiply-add of the blocked product
@@ -39,10 +39,9 @@ _FFT_OVERHEAD = 3e-5  # three FFT calls and the padding
 _FFT_PER_POINT = 1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
 
 # Direct kernels: the window view for at most this many multiply-adds; one axpy per tap
-# (and per chunk of this many inputs) for float filters of at most this many taps.
+# for float filters of at most this many taps; else blocks.
 _SLIDING_MAX_MACS = 2**17
-_TAPS_MAX = 48
-_TAPS_CHUNK = 16384
+_TAPS_MAX = 128
 
 # Above this many multiply-adds the blocked product runs BLAS on one thread: OpenBLAS
 # would split it over threads, and on a busy 2-core machine those threads wait for
@@ -76,7 +75,7 @@ def _direct_cost(kernel, n_long, q, n_out):
     if kernel is _sliding:
         return _SLIDING_OVERHEAD + _SLIDING_PER_MAC * n_out * q
     if kernel is _taps:
-        return q * (_TAPS_PER_CALL * -(-n_long // _TAPS_CHUNK) + _TAPS_PER_MAC * n_long)
+        return q * (_TAPS_PER_CALL + _TAPS_PER_MAC * n_long)
     return _DIRECT_OVERHEAD + n_out * (_DIRECT_PER_OUTPUT + _DIRECT_PER_MAC * (_block_size(q) + q - 1))
 
 
@@ -133,19 +132,15 @@ def _axpy(char):
 def _taps(long, short, start, stop):
     """Entries ``start:stop`` of the full convolution as ``sum_j short[j] * (long shifted by j)``.
 
-    One BLAS ``axpy`` (``y += a x`` in one pass) per tap and per chunk of ``_TAPS_CHUNK``
-    inputs, so that the chunk of the output stays in the cache over the ``q`` passes.
-    Float and complex dtypes only.
+    One BLAS ``axpy`` (``y += a x``, one pass over the output, which OpenBLAS splits
+    over its threads) per tap. Float and complex dtypes only.
     """
     n, q = len(long), len(short)
     axpy = _axpy(long.dtype.char)
     long = np.ascontiguousarray(long)
     full = np.zeros(n + q - 1, dtype=long.dtype)
-    taps = short.tolist()
-    for first in range(0, n, _TAPS_CHUNK):
-        size = min(_TAPS_CHUNK, n - first)
-        for j, tap in enumerate(taps):
-            full = axpy(long, full, n=size, a=tap, offx=first, offy=first + j)  # in place
+    for j, tap in enumerate(short.tolist()):
+        full = axpy(long, full, a=tap, offy=j)  # in place
     return full[start:stop]
 
 
