@@ -126,6 +126,26 @@ class TestConvolve:
         for mode in MODES:
             assert_matches(convolve(c, d, mode=mode, method=method), np.convolve(c, d, mode=mode), bound(c, d))
 
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int64])
+    @pytest.mark.parametrize(("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (300, 299)])
+    def test_direct_kernels(self, dtype, p, q):
+        # window product, one axpy per tap (floats), blocks: every kernel of method="direct", in every mode
+        rng = np.random.default_rng(3)
+        c = (rng.standard_normal(p) * 100).astype(dtype)
+        d = (rng.standard_normal(q) * 100).astype(dtype)
+        if np.issubdtype(dtype, np.complexfloating):
+            c, d = c + 1j * c[::-1], d - 2j * d[::-1]
+        for mode in MODES:
+            expected = np.convolve(c, d, mode=mode)
+            actual = convolve(c, d, mode=mode, method="direct")
+            if np.issubdtype(dtype, np.integer):
+                np.testing.assert_array_equal(actual, expected)
+                assert actual.dtype == expected.dtype
+            else:
+                assert actual.dtype == expected.dtype
+                scale = np.abs(c).sum() * np.abs(d).max()
+                np.testing.assert_allclose(actual, expected, rtol=0, atol=1e3 * np.finfo(dtype).eps * scale)
+
     def test_long_signal_short_filter(self):
         rng = np.random.default_rng(2)
         x, h = rng.standard_normal(20000), rng.standard_normal(7)
