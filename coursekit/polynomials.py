@@ -523,27 +523,37 @@ def _limbs(value, bits):
     return limbs
 
 
+def _digit_bytes(digits, bits):
+    """Little-endian bytes of the base-``2**bits`` digit string ``digits`` (``bits`` in 8, 16, 24)."""
+    if bits != 24:
+        return digits.astype(f"<u{bits // 8}").tobytes()
+    quads = np.zeros(-(-len(digits) // 4) * 4, dtype=np.uint32)
+    quads[: len(digits)] = digits
+    quads = quads.reshape(-1, 4)  # groups, 4: four 24-bit digits fill three 32-bit words
+    words = np.empty((len(quads), 3), dtype=np.uint32)  # groups, 3
+    words[:, 0] = quads[:, 0] | (quads[:, 1] << 24)
+    words[:, 1] = (quads[:, 1] >> 8) | (quads[:, 2] << 16)
+    words[:, 2] = (quads[:, 2] >> 16) | (quads[:, 3] << 8)
+    return words.astype("<u4", copy=False).tobytes()
+
+
 def _from_coefficients(coefficients, bits):
     """The int ``sum_k coefficients[k] 2**(bits k)`` for int64 ``coefficients`` in ``[0, 2**48)``.
 
     Python's big-integer addition propagates the carries: pairs of coefficients (when
     ``bits`` is not a whole number of bytes) make ``P_m`` below ``2**60`` at weights
-    ``2**(G m)`` with ``G`` a multiple of 8; the bytes ``[G t/8, G (t+1)/8)`` of every
-    ``P_m`` form an ordinary base-``2**G`` digit string, and those few ints, shifted by
-    ``G t`` bits, add up to the result.
+    ``2**(G m)`` with ``G`` in 8, 16, 24; the bits ``[G t, G (t+1))`` of every ``P_m``
+    form an ordinary base-``2**G`` digit string, and those few ints, shifted by ``G t``
+    bits, add up to the result.
     """
     if bits % 8:
-        pairs = np.zeros(len(coefficients) + len(coefficients) % 2, dtype=np.int64)
-        pairs[: len(coefficients)] = coefficients
-        coefficients = pairs[0::2] + (pairs[1::2] << bits)  # len / 2
-        bits *= 2
-    width = bits // 8  # bytes per digit
-    raw = coefficients.astype("<i8", copy=False).view(np.uint8).reshape(-1, 8)  # digits, 8 bytes
+        pairs = coefficients[0::2].copy()  # ceil(len / 2)
+        pairs[: len(coefficients) // 2] += coefficients[1::2] << bits
+        coefficients, bits = pairs, 2 * bits
     total = 0
-    for t, first in enumerate(range(0, 8, width)):
-        digits = np.zeros((len(raw), width), dtype=np.uint8)  # digits, width
-        digits[:, : min(width, 8 - first)] = raw[:, first : first + width]
-        total += int.from_bytes(digits.tobytes(), "little") << (bits * t)
+    for t in range(-(-int(coefficients.max()).bit_length() // bits)):
+        digits = (coefficients >> (bits * t)) & ((1 << bits) - 1)
+        total += int.from_bytes(_digit_bytes(digits, bits), "little") << (bits * t)
     return total
 
 
@@ -604,11 +614,16 @@ def multiply_integers(a, b):
     limbs_a = _limbs(a, bits)
     n_full = len(limbs_a) + -(-b.bit_length() // bits) - 1
     n = fast_length(n_full)
-    spectrum = scipy.fft.rfft(limbs_a, n)  # n // 2 + 1
     if a == b:
+        spectrum = scipy.fft.rfft(limbs_a, n)  # n // 2 + 1
         np.square(spectrum, out=spectrum)
     else:
-        spectrum *= scipy.fft.rfft(_limbs(b, bits), n)
+        limbs_b = _limbs(b, bits)
+        both = np.zeros((2, n))  # 2, n: one batch, whose two transforms run on two cores
+        both[0, : len(limbs_a)] = limbs_a
+        both[1, : len(limbs_b)] = limbs_b
+        spectrum, spectrum_b = scipy.fft.rfft(both, overwrite_x=True, workers=-1)  # 2 x (n // 2 + 1)
+        spectrum *= spectrum_b
     coefficients = np.rint(scipy.fft.irfft(spectrum, n)[:n_full]).astype(np.int64)  # n_full, exact
     product = _from_coefficients(coefficients, bits)
     return -product if negative else product
