@@ -41,6 +41,8 @@ _FFT_PER_POINT = 1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N l
 # Direct kernels: the window view for at most this many multiply-adds; one axpy per tap
 # for float filters of at most this many taps; else blocks.
 _SLIDING_MAX_MACS = 2**17
+_SLIDING_NO_COPY_MACS = 1024
+_SLIDING_ALWAYS_MACS = 50_000  # _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
 _TAPS_MAX = 128
 
 # Above this many multiply-adds the blocked product runs BLAS on one thread: OpenBLAS
@@ -112,12 +114,15 @@ def _sliding(long, short, start, stop):
     Row ``k`` of the read-only view is the window ``long[k-q+1 : k+1]`` (zeros outside
     ``long``), so its dot product with ``short`` reversed is the sum itself. The view
     costs no copy; :func:`numpy.dot` copies it (``q`` numbers per output) for one BLAS
-    matrix-vector product. For short outputs, where calls cost more than arithmetic.
+    matrix-vector product, except for tiny products, which :func:`numpy.matmul` runs on
+    the view itself. For short outputs, where calls cost more than arithmetic.
     """
     q, size = len(short), long.itemsize
     padded = np.zeros(len(long) + 2 * (q - 1), dtype=long.dtype)  # q - 1 zeros, long, q - 1 zeros
     padded[q - 1 : q - 1 + len(long)] = long
     rows = np.ndarray((stop - start, q), long.dtype, padded, start * size, (size, size))  # n_out, q
+    if rows.size <= _SLIDING_NO_COPY_MACS:  # NumPy's own loop, without the copy and the BLAS call
+        return np.matmul(rows, short[::-1])  # n_out
     return np.dot(rows, short[::-1])  # n_out
 
 
@@ -215,10 +220,10 @@ def _convolve(c, d, start, stop, method):
     exact = dtype.kind in "biu"  # bool, signed or unsigned integers
     if method == "auto" or method == "direct":
         kernel = _direct_kernel(len(long), len(short), stop - start, dtype)
-        if method == "auto":
+        # no FFT costs less than its overhead: skip the estimate for small inputs
+        if method == "auto" and (stop - start) * len(short) > _SLIDING_ALWAYS_MACS:
             direct = _direct_cost(kernel, len(long), len(short), stop - start)
-            # no FFT costs less than its overhead: skip the estimate for small inputs
-            if direct > _FFT_OVERHEAD and _fft_cost(len(c) + len(d) - 1) < direct:
+            if _fft_cost(len(c) + len(d) - 1) < direct:
                 method = "fft"
     if method == "fft" and exact and not _fft_is_exact(c, d):
         method = "direct"
@@ -312,12 +317,16 @@ def convolve(c, d, mode="full", method="auto"):
     >>> convolve([1, 2, 3], [1, 1], mode="valid", method="fft")
     array([3, 5])
     """
-    if not (type(c) is type(d) is np.ndarray and c.ndim == d.ndim == 1 and c.dtype.char in _FAST_DTYPES):
+    if not (
+        type(c) is type(d) is np.ndarray
+        and c.ndim == d.ndim == 1
+        and c.size
+        and d.size
+        and c.dtype.char in _FAST_DTYPES
+        and d.dtype.char in _FAST_DTYPES
+    ):  # anything but non-empty 1-D NumPy arrays of numbers: convert and check
         c = check_array_1d(c, "c")
         d = check_array_1d(d, "d")
-    elif not (c.size and d.size):
-        check_array_1d(c, "c")  # raises: one is empty
-        check_array_1d(d, "d")
     check_option(mode, "mode", MODES)
     check_option(method, "method", METHODS)
     start, stop = _mode_range(len(c), len(d), mode)
