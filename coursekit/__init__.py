@@ -51,7 +51,10 @@ _EXPORTS = {
     "receptive_field": "summarize",
 }
 
-_SUBMODULES = ("data", "lti", "probability", "fourier", "laplacian", "nn", "models", "train", "plotting")
+_SUBMODULES = (
+    "data", "lti", "probability", "fourier", "laplacian", "nn", "models", "train", "summarize",
+    "localization", "distributed", "plotting",
+)
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 
