@@ -30,3 +30,17 @@ def _devices():
 def device(request):
     """Each available torch device in turn: cpu, then cuda (skipped without one), then mps if present."""
     return torch.device(request.param)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say in one line each why whole groups of tests were skipped (no browser, no site, no GPU)."""
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped tests, by reason")
+        for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{count:5d} skipped: {reason}")

@@ -85,4 +85,8 @@ def plot_conv2d_ratios(result, ax, device="cpu"):
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xlabel(f"time / torch.nn.functional.conv2d time ({device}; < 1 is faster)")
     ax.set_title("conv2d forward, by method")
-    ax.legend(fontsize=7)
+    if methods:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, f"no conv2d forward timings on {device} in this run", ha="center",
+                transform=ax.transAxes)
