@@ -26,6 +26,20 @@ class TestRow:
         assert "Targets met: 1 of 2" in text and "MISSED" in text
 
 
+class TestMemoryGuard:
+    def test_backward_bytes_counts_every_window(self):
+        from coursekit.bench.layers import backward_bytes
+
+        # 256x256, 16 channels, 31x31 "same": 65,536 outputs of 16 * 961 values, float32
+        assert backward_bytes((1, 16, 256, 256), (16, 16, 31, 31), 1, 15) == 4 * 65536 * 16 * 961
+        assert backward_bytes((2, 1, 5, 5), (1, 1, 3, 3), 2, 0) == 4 * 2 * 4 * 9
+
+    def test_memory_is_positive(self):
+        from coursekit.bench.layers import memory_bytes
+
+        assert memory_bytes("cpu") > 2**28
+
+
 @pytest.mark.slow
 def test_quick_mode_runs_checks_and_writes_finite_json(tmp_path, capsys):
     path = tmp_path / "bench.json"

@@ -64,6 +64,31 @@ class TestConv2d:
         )
         assert same
 
+    @with_device
+    @given(case=conv_cases(), budget=st.integers(1, 200))
+    def test_im2col_in_row_blocks_matches_torch(self, device, case, budget):
+        # a tiny column budget forces im2col to compute the output a few rows at a time
+        from coursekit.nn import conv
+
+        saved, conv._COLUMN_BUDGET = conv._COLUMN_BUDGET, budget
+        try:
+            x, w, b = _tensors(case, torch.float64, device)
+            assert_matches(conv2d(x, w, b, **_kwargs(case), method="im2col"), TF.conv2d(x, w, b, **_kwargs(case)))
+        finally:
+            conv._COLUMN_BUDGET = saved
+
+    def test_im2col_in_row_blocks_gradcheck(self, monkeypatch):
+        from coursekit.nn import conv
+
+        monkeypatch.setattr(conv, "_COLUMN_BUDGET", 50)
+        x = randn(0, 2, 4, 7, 5).requires_grad_()
+        w = randn(1, 4, 2, 3, 2).requires_grad_()
+        assert torch.autograd.gradcheck(
+            lambda x, w: conv2d(x, w, stride=(2, 1), padding=1, dilation=(1, 2), groups=2, method="im2col"),
+            (x, w),
+            fast_mode=True,
+        )
+
     def test_never_calls_torch_convolution(self, monkeypatch):
         def forbidden(*args, **kwargs):
             raise AssertionError("coursekit must compute convolutions itself")

@@ -1,5 +1,7 @@
 """Suites for the CNN layers: conv2d by method against torch, the matmul rate, training throughput."""
 
+import os
+
 import torch
 
 from .rows import Row, failed, skipped
@@ -27,6 +29,25 @@ def large_kernel_shapes(quick):
         for k in (3, 15, 31, 63):
             shapes[f"256x256, {c} ch, {k}x{k}"] = ((1, c, 256, 256), (c, c, k, k), 1, k // 2)
     return shapes
+
+
+def memory_bytes(device):
+    """The memory of ``device``: physical RAM for the CPU, the card's memory for a GPU."""
+    if torch.device(device).type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def backward_bytes(xs, ws, stride, padding):
+    """What autograd keeps for the backward pass of "direct" and "im2col": every window's pixels.
+
+    Both save ``N * oH * oW * C * kH * kW`` float32 values (the column matrix, or one
+    shifted copy of the image per kernel tap); torch's own backward needs none of it.
+    """
+    N, C, H, W = xs
+    kH, kW = ws[2:]
+    oH, oW = (H + 2 * padding - kH) // stride + 1, (W + 2 * padding - kW) // stride + 1
+    return 4 * N * oH * oW * C * kH * kW
 
 
 def matmul_rate(device, quick):
@@ -100,6 +121,12 @@ def conv2d(device, quick):
             def step(m=method):
                 conv(xg, wg, stride=stride, padding=padding, method=m).sum().backward()
 
+            needed = backward_bytes(xs, ws, stride, padding)
+            if method in ("direct", "im2col") and needed > memory_bytes(device) / 3:
+                yield skipped("conv2d", label, f"{method} forward+backward", "torch forward+backward",
+                              f"autograd would keep {needed / 1e9:.1f} GB of windows, over a third of "
+                              f"the {memory_bytes(device) / 1e9:.0f} GB here")
+                continue
             both = median_time(step, device=device)
             yield Row("conv2d", label, f"{method} forward+backward", both, "torch forward+backward", torch_both)
         if "auto" in own and len(own) > 1:

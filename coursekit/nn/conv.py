@@ -51,7 +51,29 @@ def _im2col(x, weight, stride, dilation, groups, out_size):
     The column matrix is laid out so that its copy runs along long contiguous rows:
     (pixels, taps x channels) from a channels-last input when there are many
     channels, (taps x channels, pixels) from the NCHW input when there are few.
+    A column matrix of more than ``_COLUMN_BUDGET`` elements is never formed: the
+    output is computed a block of rows at a time (a 31x31 kernel over a 16-channel
+    256x256 image would otherwise need a 4 GB matrix).
     """
+    N, C = x.shape[:2]  # batch, channels
+    O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
+    (oH, oW), (sH, _), (dH, _) = out_size, stride, dilation
+    rows = max(1, _COLUMN_BUDGET // (N * oW * C * kH * kW))  # output rows per block
+    if rows < oH:
+        blocks = []
+        for r0 in range(0, oH, rows):
+            r1 = min(r0 + rows, oH)
+            xb = x[:, :, r0 * sH : (r1 - 1) * sH + dH * (kH - 1) + 1]  # the input rows these outputs see
+            blocks.append(_im2col_block(xb, weight, stride, dilation, groups, (r1 - r0, oW)))
+        return torch.cat(blocks, dim=2)
+    return _im2col_block(x, weight, stride, dilation, groups, out_size)
+
+
+_COLUMN_BUDGET = 2**27  # elements of the largest column matrix formed at once (512 MB in float32)
+
+
+def _im2col_block(x, weight, stride, dilation, groups, out_size):
+    """:func:`_im2col` on an input whose column matrix fits the budget."""
     N, C = x.shape[:2]  # batch, channels
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
     if Cg < _FEW_CHANNELS:
