@@ -40,6 +40,19 @@ class TestMemoryGuard:
         assert memory_bytes("cpu") > 2**28
 
 
+def test_small_resnet_with_coursekit_layers_computes_the_same_function():
+    import torch
+
+    from coursekit import nn as cknn
+    from coursekit.bench.layers import small_resnet
+
+    mine, ref = small_resnet("coursekit").eval(), small_resnet("torch").eval()
+    assert sum(isinstance(m, cknn.Conv2d) for m in mine.modules()) == 9
+    assert not any(type(m) is torch.nn.Conv2d for m in mine.modules())
+    x = torch.randn(3, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(mine(x), ref(x), atol=1e-5)
+
+
 @pytest.mark.slow
 def test_quick_mode_runs_checks_and_writes_finite_json(tmp_path, capsys):
     path = tmp_path / "bench.json"
