@@ -70,12 +70,13 @@ class TestConv2d:
         # a tiny column budget forces im2col to compute the output a few rows at a time
         from coursekit.nn import conv
 
-        saved, conv._COLUMN_BUDGET = conv._COLUMN_BUDGET, budget
+        saved = conv._COLUMN_BUDGET, conv._COLUMN_BUDGET_ACCELERATOR
+        conv._COLUMN_BUDGET = conv._COLUMN_BUDGET_ACCELERATOR = budget
         try:
             x, w, b = _tensors(case, torch.float64, device)
             assert_matches(conv2d(x, w, b, **_kwargs(case), method="im2col"), TF.conv2d(x, w, b, **_kwargs(case)))
         finally:
-            conv._COLUMN_BUDGET = saved
+            conv._COLUMN_BUDGET, conv._COLUMN_BUDGET_ACCELERATOR = saved
 
     def test_im2col_in_row_blocks_gradcheck(self, monkeypatch):
         from coursekit.nn import conv
