@@ -276,6 +276,40 @@ class TestConv2dBackward:
         for g, e in zip(got, expected):
             assert_matches(g, e)
 
+    @with_device
+    @given(case=conv_cases(), budget=st.sampled_from([1, 64, 2**22]))
+    def test_autograd_of_every_method_matches_torch(self, device, case, budget):
+        # im2col differentiates by these formulas (a custom autograd.Function), in row blocks or whole
+        from coursekit.nn import conv
+
+        x, w, b = _tensors(dict(case, bias=True), torch.float64, device)
+        x.requires_grad_()
+        w.requires_grad_()
+        out = TF.conv2d(x, w, b, **_kwargs(case))
+        dy = randn(case["seed"] + 3, *out.shape, device=device, dtype=torch.float64)
+        expected = torch.autograd.grad(out, (x, w), dy)
+        saved = conv._COLUMN_BUDGET, conv._COLUMN_BUDGET_ACCELERATOR
+        conv._COLUMN_BUDGET = conv._COLUMN_BUDGET_ACCELERATOR = budget
+        try:
+            for method in METHODS:
+                got = torch.autograd.grad(conv2d(x, w, b, **_kwargs(case), method=method), (x, w), dy)
+                for g, e in zip(got, expected):
+                    assert_matches(g, e)
+        finally:
+            conv._COLUMN_BUDGET, conv._COLUMN_BUDGET_ACCELERATOR = saved
+
+    def test_im2col_weight_only_gradient(self):
+        # the first layer of a network: no gradient for the input is asked for
+        x, w = randn(0, 3, 2, 7, 6), randn(1, 4, 2, 3, 3).requires_grad_()
+        (dw,) = torch.autograd.grad(conv2d(x, w, padding=1).sum(), (w,))
+        (ref,) = torch.autograd.grad(TF.conv2d(x, w, padding=1).sum(), (w,))
+        assert_matches(dw, ref)
+
+    def test_im2col_second_derivatives(self):
+        x = randn(0, 1, 2, 5, 4, dtype=torch.float64).requires_grad_()
+        w = randn(1, 2, 2, 2, 3, dtype=torch.float64).requires_grad_()
+        assert torch.autograd.gradgradcheck(lambda x, w: conv2d(x, w, stride=(1, 2), padding=1), (x, w))
+
     def test_worked_example(self):
         x = torch.arange(9.0).reshape(1, 1, 3, 3)
         w = torch.arange(4.0).reshape(1, 1, 2, 2)

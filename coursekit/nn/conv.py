@@ -59,17 +59,26 @@ def _im2col(x, weight, stride, dilation, groups, out_size):
     """
     N, C = x.shape[:2]  # batch, channels
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
+    blocks = list(_row_blocks(x, weight.shape, stride, dilation, out_size))
+    if len(blocks) == 1:
+        return _im2col_block(x, weight, stride, dilation, groups, out_size)
+    return torch.cat([_im2col_block(xb, weight, stride, dilation, groups, (r1 - r0, out_size[1]))
+                      for r0, r1, xb in blocks], dim=2)
+
+
+def _row_blocks(x, weight_shape, stride, dilation, out_size):
+    """Yield ``(r0, r1, rows of x)``: output rows ``r0:r1`` and the input rows they see, under the budget."""
+    N, C = x.shape[:2]  # batch, channels
+    kH, kW = weight_shape[-2:]
     (oH, oW), (sH, _), (dH, _) = out_size, stride, dilation
     budget = _COLUMN_BUDGET if x.device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
     rows = max(1, budget // (N * oW * C * kH * kW))  # output rows per block
-    if rows < oH:
-        blocks = []
-        for r0 in range(0, oH, rows):
-            r1 = min(r0 + rows, oH)
-            xb = x[:, :, r0 * sH : (r1 - 1) * sH + dH * (kH - 1) + 1]  # the input rows these outputs see
-            blocks.append(_im2col_block(xb, weight, stride, dilation, groups, (r1 - r0, oW)))
-        return torch.cat(blocks, dim=2)
-    return _im2col_block(x, weight, stride, dilation, groups, out_size)
+    if rows >= oH:
+        yield 0, oH, x
+        return
+    for r0 in range(0, oH, rows):
+        r1 = min(r0 + rows, oH)
+        yield r0, r1, x[:, :, r0 * sH : (r1 - 1) * sH + dH * (kH - 1) + 1]
 
 
 _COLUMN_BUDGET = 2**22  # elements of the largest column matrix formed at once on a CPU (16 MB in float32)
@@ -151,7 +160,50 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
     return y[..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW]  # N,O,oH,oW
 
 
-_IMPLEMENTATIONS = {"direct": _direct, "im2col": _im2col, "fft": _fourier}
+def _weight_grad(x, dy, weight_shape, stride, dilation, groups):
+    """``dL/dW`` of the valid correlation of padded ``x``: the column matrix times ``dy``, a row block at a time."""
+    O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
+    grad = 0
+    for r0, r1, xb in _row_blocks(x, weight_shape, stride, dilation, dy.shape[-2:]):
+        cols = _columns(xb, (kH, kW), stride, dilation, groups, (r1 - r0, dy.shape[-1]))  # G,M,K
+        dyb = dy[:, :, r0:r1].permute(0, 2, 3, 1).reshape(-1, groups, O // groups).transpose(0, 1)  # G,M,Og
+        grad = grad + torch.matmul(dyb.transpose(1, 2), cols)  # G,Og,K
+    return grad.view(O, kH, kW, Cg).permute(0, 3, 1, 2).contiguous()  # O,Cg,kH,kW
+
+
+class _Im2colCorrelation(torch.autograd.Function):
+    """The valid correlation of a padded input by im2col, with the explicit backward of :func:`conv2d_backward`.
+
+    Autograd through the window view would keep every window's pixels and scatter
+    them back one by one; this keeps only the input and the kernel.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, stride, dilation, groups, out_size):
+        ctx.save_for_backward(x, weight)
+        ctx.options = stride, dilation, groups
+        return _im2col(x, weight, stride, dilation, groups, out_size)
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, weight = ctx.saved_tensors
+        stride, dilation, groups = ctx.options
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _transposed(dy, weight, stride, (0, 0), x.shape[-2:], dilation, groups, "im2col")
+        if ctx.needs_input_grad[1]:
+            grad_w = _weight_grad(x, dy, weight.shape, stride, dilation, groups)
+        return grad_x, grad_w, None, None, None, None
+
+
+def _im2col_autograd(x, weight, stride, dilation, groups, out_size):
+    """:func:`_im2col`, differentiated by the explicit formulas when a gradient is needed."""
+    if torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad):
+        return _Im2colCorrelation.apply(x, weight, stride, dilation, groups, out_size)
+    return _im2col(x, weight, stride, dilation, groups, out_size)
+
+
+_IMPLEMENTATIONS = {"direct": _direct, "im2col": _im2col_autograd, "fft": _fourier}
 
 
 def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1):
@@ -561,9 +613,6 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
         )
     dy = grad_output.unsqueeze(0) if unbatched else grad_output  # N,O,oH,oW
     grad_input = _transposed(dy, weight, stride, padding4[::2], input.shape[-2:], dilation, groups, "im2col")
-    cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
-    dy_cols = dy.permute(0, 2, 3, 1).reshape(-1, groups, O // groups).transpose(0, 1)  # G,M,Og
-    grad_weight = torch.matmul(dy_cols.transpose(1, 2), cols)  # G,Og,K
-    grad_weight = grad_weight.view(O, kH, kW, Cg).permute(0, 3, 1, 2)  # O,Cg,kH,kW
+    grad_weight = _weight_grad(x, dy, weight.shape, stride, dilation, groups)  # O,Cg,kH,kW
     grad_bias = dy.sum((0, 2, 3))  # O
-    return (grad_input[0] if unbatched else grad_input), grad_weight.contiguous(), grad_bias
+    return (grad_input[0] if unbatched else grad_input), grad_weight, grad_bias
