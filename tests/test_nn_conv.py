@@ -277,10 +277,13 @@ class TestConv2dBackward:
             assert_matches(g, e)
 
     @with_device
-    @given(case=conv_cases(), budget=st.sampled_from([1, 64, 2**22]))
-    def test_autograd_of_every_method_matches_torch(self, device, case, budget):
-        # im2col differentiates by these formulas (a custom autograd.Function), in row blocks or whole
+    @given(case=conv_cases(), budget=st.sampled_from([1, 64, 2**22]), scatters=st.sampled_from([0, 2048]))
+    def test_autograd_of_every_method_matches_torch(self, device, case, budget, scatters, monkeypatch):
+        # im2col differentiates by these formulas (a custom autograd.Function), in row blocks or whole,
+        # its input gradient by col2im or (no scatters allowed) one product per kernel tap
         from coursekit.nn import conv
+
+        monkeypatch.setattr(conv, "_MAX_SCATTERS", scatters)
 
         x, w, b = _tensors(dict(case, bias=True), torch.float64, device)
         x.requires_grad_()

@@ -171,6 +171,48 @@ def _weight_grad(x, dy, weight_shape, stride, dilation, groups):
     return grad.view(O, kH, kW, Cg).permute(0, 3, 1, 2).contiguous()  # O,Cg,kH,kW
 
 
+def _input_grad(dy, weight, padded_size, stride, dilation, groups):
+    """``dL/dX`` of the valid correlation of a padded input: col2im, the adjoint of im2col.
+
+    ``dy`` times the kernel gives, for every output pixel, the gradient of each value
+    of its window (the column matrix's gradient, a block of rows at a time); each
+    kernel tap then adds its column into the input pixels it read, a strided slice.
+    No zeros are inserted for strides, so a stride-4 layer costs no more than a
+    stride-1 one. Where that would mean very many small additions (large kernels
+    over many row blocks), each tap's product is formed and added on its own instead.
+    """
+    N, O, oH, oW = dy.shape  # batch, out channels, output size
+    Cg, kH, kW = weight.shape[1:]  # in channels per group, kernel
+    (sH, sW), (dH, dW), Og = stride, dilation, O // groups
+    dys = _channels_last(dy).permute(0, 2, 3, 1)  # N,oH,oW,O
+    grad = dy.new_zeros(N, *padded_size, groups, Cg)  # N,Hp,Wp,G,Cg
+    budget = _COLUMN_BUDGET if dy.device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
+    rows = max(1, budget // (N * oW * Cg * groups * kH * kW))  # output rows per block
+    if -(-oH // rows) * kH * kW <= _MAX_SCATTERS:
+        w = weight.view(groups, Og, Cg, kH, kW).permute(0, 1, 3, 4, 2).reshape(groups, Og, -1)  # G,Og,K
+        for r0 in range(0, oH, rows):
+            r1 = min(r0 + rows, oH)
+            d = dys[:, r0:r1].reshape(-1, groups, Og).transpose(0, 1)  # G,M,Og
+            g = torch.matmul(d, w).view(groups, N, r1 - r0, oW, kH, kW, Cg)  # G,N,h,oW,kH,kW,Cg
+            g = g.permute(1, 2, 3, 0, 4, 5, 6)  # N,h,oW,G,kH,kW,Cg
+            for i in range(kH):
+                r = slice(r0 * sH + i * dH, r0 * sH + i * dH + (r1 - r0 - 1) * sH + 1, sH)
+                for j in range(kW):
+                    grad[:, r, j * dW : j * dW + (oW - 1) * sW + 1 : sW] += g[:, :, :, :, i, j]
+    else:
+        dys = dys.unflatten(3, (groups, Og))  # N,oH,oW,G,Og
+        w = weight.view(groups, Og, Cg, kH, kW)  # G,Og,Cg,kH,kW
+        for i in range(kH):
+            r = slice(i * dH, i * dH + (oH - 1) * sH + 1, sH)
+            for j in range(kW):
+                tap = torch.einsum("nhwgo,goc->nhwgc", dys, w[..., i, j])  # N,oH,oW,G,Cg
+                grad[:, r, j * dW : j * dW + (oW - 1) * sW + 1 : sW] += tap
+    return grad.flatten(3).permute(0, 3, 1, 2)  # N,C,Hp,Wp
+
+
+_MAX_SCATTERS = 2048  # col2im's strided additions (blocks x taps) before one product per tap is cheaper
+
+
 class _Im2colCorrelation(torch.autograd.Function):
     """The valid correlation of a padded input by im2col, with the explicit backward of :func:`conv2d_backward`.
 
@@ -190,7 +232,7 @@ class _Im2colCorrelation(torch.autograd.Function):
         stride, dilation, groups = ctx.options
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
-            grad_x = _transposed(dy, weight, stride, (0, 0), x.shape[-2:], dilation, groups, "im2col")
+            grad_x = _input_grad(dy, weight, x.shape[-2:], stride, dilation, groups)
         if ctx.needs_input_grad[1]:
             grad_w = _weight_grad(x, dy, weight.shape, stride, dilation, groups)
         return grad_x, grad_w, None, None, None, None
