@@ -57,8 +57,6 @@ def _im2col(x, weight, stride, dilation, groups, out_size):
     keeps each block's copy and product near the CPU's caches, which on a 2-core
     machine makes the VGG 3x3 layer 2.5x and the 31x31 case 3x faster.
     """
-    N, C = x.shape[:2]  # batch, channels
-    O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
     blocks = list(_row_blocks(x, weight.shape, stride, dilation, out_size))
     if len(blocks) == 1:
         return _im2col_block(x, weight, stride, dilation, groups, out_size)
@@ -66,13 +64,17 @@ def _im2col(x, weight, stride, dilation, groups, out_size):
                       for r0, r1, xb in blocks], dim=2)
 
 
+def _rows_per_block(device, batch, out_width, channels, kernel_size):
+    """Output rows whose column matrix (``batch * rows * out_width`` by ``channels * kH * kW``) fits the budget."""
+    budget = _COLUMN_BUDGET if device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
+    return max(1, budget // (batch * out_width * channels * kernel_size[0] * kernel_size[1]))
+
+
 def _row_blocks(x, weight_shape, stride, dilation, out_size):
     """Yield ``(r0, r1, rows of x)``: output rows ``r0:r1`` and the input rows they see, under the budget."""
-    N, C = x.shape[:2]  # batch, channels
-    kH, kW = weight_shape[-2:]
+    kH = weight_shape[-2]
     (oH, oW), (sH, _), (dH, _) = out_size, stride, dilation
-    budget = _COLUMN_BUDGET if x.device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
-    rows = max(1, budget // (N * oW * C * kH * kW))  # output rows per block
+    rows = _rows_per_block(x.device, x.shape[0], oW, x.shape[1], weight_shape[-2:])
     if rows >= oH:
         yield 0, oH, x
         return
@@ -186,8 +188,7 @@ def _input_grad(dy, weight, padded_size, stride, dilation, groups):
     (sH, sW), (dH, dW), Og = stride, dilation, O // groups
     dys = _channels_last(dy).permute(0, 2, 3, 1)  # N,oH,oW,O
     grad = dy.new_zeros(N, *padded_size, groups, Cg)  # N,Hp,Wp,G,Cg
-    budget = _COLUMN_BUDGET if dy.device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
-    rows = max(1, budget // (N * oW * Cg * groups * kH * kW))  # output rows per block
+    rows = _rows_per_block(dy.device, N, oW, Cg * groups, (kH, kW))
     if -(-oH // rows) * kH * kW <= _MAX_SCATTERS:
         w = weight.view(groups, Og, Cg, kH, kW).permute(0, 1, 3, 4, 2).reshape(groups, Og, -1)  # G,Og,K
         for r0 in range(0, oH, rows):
@@ -214,8 +215,10 @@ _MAX_SCATTERS = 2048  # col2im's strided additions (blocks x taps) before one pr
 
 
 class _Im2colCorrelation(torch.autograd.Function):
-    """The valid correlation of a padded input by im2col, with the explicit backward of :func:`conv2d_backward`.
+    """The valid correlation of a padded input by im2col, differentiated by the explicit formulas.
 
+    ``dW`` is :func:`conv2d_backward`'s (the column matrix times ``dY``); ``dX`` is the
+    same sum as its transposed convolution, computed by col2im without zero insertion.
     Autograd through the window view would keep every window's pixels and scatter
     them back one by one; this keeps only the input and the kernel.
     """
@@ -646,8 +649,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     check_like(grad_output, "grad_output", input)
     x = pad(input, padding4)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
-    N, C = input.shape[:2]  # batch, channels
-    O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
+    N, O = input.shape[0], weight.shape[0]  # batch, out channels
     expected = (O, *out_size) if unbatched else (N, O, *out_size)
     if tuple(grad_output.shape) != expected:
         raise ValueError(
