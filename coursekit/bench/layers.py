@@ -39,10 +39,10 @@ def memory_bytes(device):
 
 
 def backward_bytes(xs, ws, stride, padding):
-    """What autograd keeps for the backward pass of "direct" and "im2col": every window's pixels.
+    """What autograd keeps for the backward pass of "direct": every window's pixels.
 
-    Both save ``N * oH * oW * C * kH * kW`` float32 values (the column matrix, or one
-    shifted copy of the image per kernel tap); torch's own backward needs none of it.
+    One shifted copy of the image per kernel tap, ``N * oH * oW * C * kH * kW`` float32
+    values ("im2col" has its own backward and keeps only the input and the kernel).
     """
     N, C, H, W = xs
     kH, kW = ws[2:]
@@ -122,7 +122,7 @@ def conv2d(device, quick):
                 conv(xg, wg, stride=stride, padding=padding, method=m).sum().backward()
 
             needed = backward_bytes(xs, ws, stride, padding)
-            if method in ("direct", "im2col") and needed > memory_bytes(device) / 3:
+            if method == "direct" and needed > memory_bytes(device) / 3:
                 yield skipped("conv2d", label, f"{method} forward+backward", "torch forward+backward",
                               f"autograd would keep {needed / 1e9:.1f} GB of windows, over a third of "
                               f"the {memory_bytes(device) / 1e9:.0f} GB here")
