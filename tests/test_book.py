@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import re
 
 import pytest
 import yaml
@@ -44,17 +45,59 @@ def test_every_toc_entry_exists():
     assert not missing, f"_toc.yml names files that do not exist: {sorted(missing)}"
 
 
-CHAPTERS = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
+PARTS = sorted((ROOT / "book").glob("0[1-6]_*/index.md"))
+SECTIONS = sorted((ROOT / "book").glob("0[1-6]_*/[0-9]*.ipynb"))
+NOTEBOOKS = SECTIONS + sorted((ROOT / "book").glob("*.ipynb"))
 
 
-def test_six_chapters():
-    assert len(CHAPTERS) == 6
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_chapter_is_committed_with_outputs(path):
-    nb = json.loads(path.read_text())
-    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+def _source(cell):
+    return "".join(cell["source"])
+
+
+def test_six_parts_of_section_pages():
+    assert len(PARTS) == 6
+    for part in PARTS:
+        assert list(part.parent.glob("[0-9]*.ipynb")), f"{part.parent.name} has no section pages"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS])
+def test_notebook_is_committed_with_outputs(path):
+    code = [c for c in _cells(path) if c["cell_type"] == "code"]
     assert code and all(c.get("execution_count") for c in code), "execute the notebook before committing it"
     assert any(c["outputs"] for c in code)
-    assert nb["cells"][0]["source"][0].startswith("# "), "a chapter starts with its title"
+    assert _source(_cells(path)[0]).startswith("# "), "a page starts with its title"
+
+
+@pytest.mark.parametrize("path", SECTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in SECTIONS])
+class TestSectionPage:
+    def test_set_up_cell_is_hidden_on_the_website(self, path):
+        first_code = next(c for c in _cells(path) if c["cell_type"] == "code")
+        assert "remove-cell" in first_code["metadata"].get("tags", []), "tag the set-up cell remove-cell"
+
+    def test_ends_with_exercises(self, path):
+        headings = [line for c in _cells(path) if c["cell_type"] == "markdown"
+                    for line in _source(c).splitlines() if line.startswith("## ")]
+        assert headings and headings[-1].startswith("## Exercises")
+
+    def test_reads_in_one_sitting(self, path):
+        words = sum(len(_source(c).split()) for c in _cells(path) if c["cell_type"] == "markdown")
+        assert words <= 2500, f"{words} words: split the page"
+
+
+def _tagged_cells():
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(_cells(path)):
+            if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
+                yield pytest.param(path, cell, id=f"{path.parent.name}/{path.stem}:{index}")
+
+
+@pytest.mark.parametrize("path, cell", list(_tagged_cells()))
+def test_machine_dependent_cell_says_why_and_asserts(path, cell):
+    """A cell kept out of nbval's exact comparison states its reason and checks its results."""
+    source = _source(cell)
+    assert source.startswith("# machine-dependent: "), "start the cell with '# machine-dependent: <reason>'"
+    assert re.search(r"^\s*assert ", source, re.M), "assert the cell's results with measured tolerances"
