@@ -248,6 +248,28 @@ _RAW_TEX = re.compile(
 )
 
 
+# Code cells that scroll sideways: their longest line, cut to 60 characters.
+_WIDE_CODE = """() => Array.from(document.querySelectorAll('.cell_input pre, div.highlight-ipython3 pre'))
+    .filter((pre) => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1)
+    .map((pre) => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 60))"""
+
+# Cells whose output is split into boxes: two stream outputs (stdout, stderr) one after the other.
+_SPLIT_STREAMS = """() => Array.from(document.querySelectorAll('.cell_output'))
+    .filter((out) => Array.from(out.children).some((el, i, all) => i > 0
+        && el.matches('.output.stream, .output.stderr') && all[i - 1].matches('.output.stream, .output.stderr')))
+    .map((out) => out.textContent.trim().slice(0, 60))"""
+
+# Images in cell outputs that are not in a figure with a caption.
+_UNCAPTIONED = """() => Array.from(document.querySelectorAll('.cell_output img'))
+    .filter((img) => { const figure = img.closest('figure'); return !figure || !figure.querySelector('figcaption'); })
+    .map((img) => img.getAttribute('src'))"""
+
+# Search fields and buttons that a reader sees.
+_VISIBLE_SEARCH = """() => Array.from(document.querySelectorAll('.search-button__button, #searchbox input, form.bd-search'))
+    .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0)
+    .map((el) => el.className || el.tagName)"""
+
+
 def raw_tex_problems(text):
     """The pieces of raw TeX in ``text``, the prose of a page after MathJax has run.
 
@@ -292,6 +314,27 @@ def copy_button_problems(page):
     return [f"no copy button on the code cell starting {line!r}" for line in page.evaluate(_MISSING_COPY_BUTTONS)]
 
 
+def wide_code_problems(page):
+    """Code cells that scroll sideways at the current width: their code is cut behind a scrollbar."""
+    return [f"code cell scrolls sideways at line {line!r}" for line in page.evaluate(_WIDE_CODE)]
+
+
+def stream_problems(page):
+    """Cells whose output is split into consecutive stream boxes (stdout and stderr not merged)."""
+    return [f"output split into boxes: {text!r}" for text in page.evaluate(_SPLIT_STREAMS)]
+
+
+def caption_problems(page):
+    """Figures in cell outputs without a numbered caption."""
+    return [f"figure without caption: {src}" for src in page.evaluate(_UNCAPTIONED)]
+
+
+def search_problems(page):
+    """More than one search field or button visible at once."""
+    found = page.evaluate(_VISIBLE_SEARCH)
+    return [] if len(found) <= 1 else [f"{len(found)} search boxes visible: {found}"]
+
+
 def search_results(page, base_url, query):
     """The titles of the pages that the site's search page lists for ``query``."""
     page.goto(f"{base_url}/search.html?q={urllib.parse.quote(query)}")
@@ -322,8 +365,10 @@ def visit(context, url, screenshot=None, full_page=False):
     dict of str to list of str
         The problems found by each check: ``status`` (HTTP status not 200), ``console`` (errors
         logged or thrown by scripts), ``external`` (requests to other hosts: they are blocked, the
-        site must not need them), ``math``, ``images``, ``copy buttons``, and ``overflow phone`` and
-        ``overflow desktop``.
+        site must not need them), ``math``, ``images``, ``copy buttons``, ``split streams`` (a cell's
+        output in several stream boxes), ``captions`` (output figures without one), ``wide code``
+        (code cells that scroll sideways at desktop width), ``overflow phone``/``overflow desktop``
+        and ``search phone``/``search desktop`` (more than one search box visible).
     """
     problems = {"console": [], "external": []}
     page = context.new_page()
@@ -356,10 +401,15 @@ def visit(context, url, screenshot=None, full_page=False):
         problems["math"] = math_problems(page)
         problems["images"] = image_problems(page)
         problems["copy buttons"] = copy_button_problems(page)
+        problems["split streams"] = stream_problems(page)
+        problems["captions"] = caption_problems(page)
         for name in ("desktop", "phone"):
             page.set_viewport_size({"width": WIDTHS[name], "height": HEIGHT})
             page.evaluate(_SETTLE)
             problems[f"overflow {name}"] = overflow_problems(page)
+            problems[f"search {name}"] = search_problems(page)
+            if name == "desktop":
+                problems["wide code"] = wide_code_problems(page)
             if screenshot is not None:
                 page.screenshot(path=f"{screenshot}-{name}.png", full_page=full_page)
     finally:

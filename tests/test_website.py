@@ -120,10 +120,23 @@ class TestEveryPage:
     def test_fits_the_width(self, report, page, width):
         assert report(page)[f"overflow {width}"] == []
 
+    def test_code_cells_fit_at_desktop_width(self, report, page):
+        assert report(page)["wide code"] == []
+
+    def test_each_cell_output_is_one_box(self, report, page):
+        assert report(page)["split streams"] == []
+
+    def test_every_figure_has_a_caption(self, report, page):
+        assert report(page)["captions"] == []
+
+    @pytest.mark.parametrize("width", WIDTHS)
+    def test_one_search_box(self, report, page, width):
+        assert report(page)[f"search {width}"] == []
+
 
 @pytest.mark.browser
-def test_screenshots_of_the_landing_page_and_a_chapter(report):
-    for page in FULL_PAGE_SCREENSHOTS:
+def test_screenshots_of_every_page_at_both_widths(report):
+    for page in PAGES:
         report(page)
         for width in WIDTHS:
             assert pathlib.Path(f"{_screenshot(page)}-{width}.png").stat().st_size > 0
@@ -168,6 +181,21 @@ class TestChecksCatchBrokenPages:
         problems = fixture_report("console_error.html")
         assert problems["external"] == ["blocked request to https://cdn.example.org/library.js"]
         assert any("undefinedFunction" in message for message in problems["console"])
+
+    def test_code_that_scrolls_sideways_is_found(self, fixture_report):
+        assert fixture_report("wide_code.html")["wide code"] == ["code cell scrolls sideways at line " + repr(
+            "result = some_function_with_a_long_name(first_argument, seco")]
+
+    def test_split_output_is_found(self, fixture_report):
+        (problem,) = fixture_report("split_streams.html")["split streams"]
+        assert problem.startswith("output split into boxes: 'printed")
+
+    def test_figure_without_caption_is_found(self, fixture_report):
+        assert fixture_report("uncaptioned.html")["captions"] == ["figure without caption: pixel.svg"]
+
+    def test_two_search_boxes_are_found(self, fixture_report):
+        (problem,) = fixture_report("two_search_boxes.html")["search desktop"]
+        assert problem.startswith("2 search boxes visible")
 
     def test_missing_page_gives_http_404(self, fixture_report):
         assert fixture_report("missing.html")["status"][0].startswith("HTTP 404")
