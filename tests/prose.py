@@ -48,8 +48,9 @@ _STRIP = [
 
 # Pointers to material the reader does not have.
 OUTSIDE = re.compile(
-    r"\b(?:slides?|lectures?|lecturer|transcripts?|lecture notes|the notes|course notes|"
-    r"(?:source )?documents? \d+|source documents?|one source of this course|handouts?)\b",
+    r"\b(?:(?:the|these|those|our|course|lecture|class)\s+(?:slides?|notes|handouts?|transcripts?)|"
+    r"slides? \d+|lectures?|lecturer|transcripts?|(?:source )?documents? \d+|source documents?|"
+    r"one source of this course)\b",
     re.I,
 )
 

@@ -71,7 +71,7 @@ def test_a_planted_typed_number_is_found():
 
 
 def test_a_planted_pointer_is_found():
-    assert prose.outside_pointers((FIXTURES / "planted_pointer.md").read_text()) == ["slides"]
+    assert prose.outside_pointers((FIXTURES / "planted_pointer.md").read_text()) == ["the slides"]
 
 
 def test_glue_math_code_citations_and_allowed_names_pass():
