@@ -44,17 +44,20 @@ def test_every_toc_entry_exists():
     assert not missing, f"_toc.yml names files that do not exist: {sorted(missing)}"
 
 
-CHAPTERS = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
+BOOK = ROOT / "book"
+# A chapter is a notebook book/NN_name.ipynb or a part book/NN_name/ of section pages NN_slug.ipynb.
+CHAPTERS = sorted(p for p in BOOK.glob("[0-9]*") if p.is_dir() or p.suffix == ".ipynb")
+PAGES = sorted(BOOK.glob("[0-9]*.ipynb")) + sorted(BOOK.glob("[0-9]*/[0-9]*.ipynb"))
 
 
 def test_six_chapters():
     assert len(CHAPTERS) == 6
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_chapter_is_committed_with_outputs(path):
+@pytest.mark.parametrize("path", PAGES, ids=[str(p.relative_to(BOOK).with_suffix("")) for p in PAGES])
+def test_page_is_committed_with_outputs(path):
     nb = json.loads(path.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code and all(c.get("execution_count") for c in code), "execute the notebook before committing it"
     assert any(c["outputs"] for c in code)
-    assert nb["cells"][0]["source"][0].startswith("# "), "a chapter starts with its title"
+    assert nb["cells"][0]["source"][0].startswith("# "), "a page starts with its title"
