@@ -25,6 +25,7 @@ ALLOWED = [
      r"AVX-?512|AVX2|radix-2|conv[1-5]|fc[678]|f6|top-[15]|cuDNN\s*\d*|oneDNN|Python 3(?:\.\d+)?|"
      r"log_?2|x86-64|torch\s*2\.\d+)\b",
      "part of a proper name: a network, a data set, a dtype, an algorithm, a layer name"),
+    (r"CC BY \d\.\d|Attribution \d\.\d", "the name and version of a licence"),
     (r"\b(?:1[01]?|[2-9])\s*[x×]\s*(?:1[01]?|[2-9])\b", "a kernel or window size: a layer's configuration, not a result"),
 ]
 _ALLOWED = [re.compile(pattern) for pattern, _ in ALLOWED]
