@@ -7,11 +7,11 @@ from hypothesis import strategies as st
 # the device fixture is function scoped, but it never changes between examples
 with_device = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
-TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}
+TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10, torch.complex64: 1e-5, torch.complex128: 1e-10}
 
 
 def assert_matches(out, ref):
-    """``out`` equals torch's ``ref`` in shape, dtype and device, and to 1e-5 (float32) / 1e-10 (float64)."""
+    """``out`` equals torch's ``ref`` in shape, dtype and device, and to 1e-5 (float32, complex64) / 1e-10 (64-bit)."""
     assert out.shape == ref.shape
     assert out.dtype == ref.dtype and out.device == ref.device
     tol = TOLERANCE[ref.dtype]
