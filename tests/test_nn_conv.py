@@ -353,7 +353,7 @@ class TestEmptyBatch:
         x, w, b = _tensors(case, torch.float64, device)
         expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b)
         for method in METHODS:
-            got = _autograd(lambda x, w, b: conv2d(x, w, b, **_kwargs(case), method=method), x, w, b)
+            got = _autograd(lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m), x, w, b)
             for g, e in zip(got, expected):
                 assert_matches(g, e)
 
@@ -482,7 +482,7 @@ class TestDtypes:
         dy = torch.complex(*(randn(case["seed"] + k, *out.shape, device=device) for k in (3, 4)))
         expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b, dy)
         for method in METHODS:
-            got = _autograd(lambda x, w, b: conv2d(x, w, b, **_kwargs(case), method=method), x, w, b, dy)
+            got = _autograd(lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m), x, w, b, dy)
             for g, e in zip(got, expected):
                 assert_matches(g, e)
         for g, e in zip(conv2d_backward(dy, x, w, **_kwargs(case)), expected[1:]):
