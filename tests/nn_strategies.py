@@ -58,3 +58,19 @@ def conv_cases(draw, max_stride=3):
         "bias": draw(st.booleans()),
         "seed": draw(st.integers(0, 2**16)),
     }
+
+
+def assert_empty_batch(model, shape, device="cpu"):
+    """``model`` takes a batch of zero samples of ``shape``, forward and backward, as torch's layers do.
+
+    The output is empty with the input's dtype and device; the input gradient is empty and
+    every parameter gradient exists and is zero (no sample contributes to it).
+    """
+    x = torch.zeros(0, *shape, device=device, requires_grad=True)
+    out = model(x)
+    out.sum().backward()
+    assert out.shape[0] == 0 and out.dtype == x.dtype and out.device == x.device
+    assert x.grad.shape == x.shape
+    for name, p in model.named_parameters():
+        assert p.grad is not None and not p.grad.any(), name
+    return out
