@@ -178,19 +178,21 @@ def _macs(module, output):
     return 0
 
 
-def summary(model, input_size, device=None, batch_size=1):
+def summary(model, input_size, device=None, batch_size=None):
     """Table of a model's leaf layers: output shape, parameters, MACs, activation memory, receptive field.
 
     Parameters
     ----------
     model : torch.nn.Module
     input_size : tuple of int
-        ``(C, H, W)`` of one input, without the batch dimension.
+        ``(C, H, W)`` of one input, or ``(N, C, H, W)`` of a batch (torchinfo's
+        convention, batch first).
     device : str or torch.device, optional
         Where the tracing pass runs. Default ``"meta"``: shapes only, instant even
         for VGG. Give ``"cpu"`` for a model whose layers have no meta kernels.
-    batch_size : int, default 1
-        MACs and activation memory are for a batch of this size.
+    batch_size : int, optional
+        MACs and activation memory are for a batch of this size: default ``N`` of a
+        four-entry ``input_size``, else 1.
 
     Returns
     -------
@@ -205,7 +207,8 @@ def summary(model, input_size, device=None, batch_size=1):
     TypeError
         If ``model`` is not a ``torch.nn.Module`` or a size is not an int.
     ValueError
-        If ``input_size`` does not have three entries >= 1, or ``batch_size < 1``.
+        If ``input_size`` does not have three or four entries >= 1, ``batch_size < 1``,
+        or ``batch_size`` differs from the ``N`` of ``input_size``.
 
     See Also
     --------
@@ -220,13 +223,21 @@ def summary(model, input_size, device=None, batch_size=1):
     [('0', (1, 2, 4, 4), 20, 288, (3, 3)), ('1', (1, 2, 4, 4), 0, 0, (3, 3)), ('2', (1, 1, 2, 2), 19, 72, (5, 5))]
     >>> table.total_params, table.total_macs
     (39, 360)
+    >>> summary(model, (4, 1, 6, 6)).total_macs  # a batch of four
+    1440
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if not isinstance(input_size, (tuple, list, torch.Size)) or len(input_size) != 3:
-        raise ValueError(f"input_size must be (C, H, W), three ints; got {input_size!r}")
+    if not isinstance(input_size, (tuple, list, torch.Size)) or len(input_size) not in (3, 4):
+        raise ValueError(f"input_size must be (C, H, W) or (N, C, H, W), three or four ints; got {input_size!r}")
     input_size = tuple(check_int(s, "input_size", minimum=1) for s in input_size)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    if len(input_size) == 4:
+        if batch_size is not None and batch_size != input_size[0]:
+            raise ValueError(
+                f"batch_size must be the N of input_size {input_size} when both are given; got {batch_size!r}"
+            )
+        batch_size, input_size = input_size[0], input_size[1:]
+    batch_size = check_int(1 if batch_size is None else batch_size, "batch_size", minimum=1)
     device = torch.device("meta" if device is None else device)
 
     tensors = {**dict(model.named_parameters()), **dict(model.named_buffers())}
@@ -271,7 +282,7 @@ def receptive_field(model, input_size, device=None):
     ----------
     model : torch.nn.Module
     input_size : tuple of int
-        ``(C, H, W)`` of one input.
+        ``(C, H, W)`` of one input, or ``(N, C, H, W)``: fields do not depend on ``N``.
     device : str or torch.device, optional
         Where the tracing pass runs (default ``"meta"``).
 

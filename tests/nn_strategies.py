@@ -7,11 +7,11 @@ from hypothesis import strategies as st
 # the device fixture is function scoped, but it never changes between examples
 with_device = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
-TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}
+TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10, torch.complex64: 1e-5, torch.complex128: 1e-10}
 
 
 def assert_matches(out, ref):
-    """``out`` equals torch's ``ref`` in shape, dtype and device, and to 1e-5 (float32) / 1e-10 (float64)."""
+    """``out`` equals torch's ``ref`` in shape, dtype and device, and to 1e-5 (float32, complex64) / 1e-10 (64-bit)."""
     assert out.shape == ref.shape
     assert out.dtype == ref.dtype and out.device == ref.device
     tol = TOLERANCE[ref.dtype]
@@ -58,3 +58,19 @@ def conv_cases(draw, max_stride=3):
         "bias": draw(st.booleans()),
         "seed": draw(st.integers(0, 2**16)),
     }
+
+
+def assert_empty_batch(model, shape, device="cpu"):
+    """``model`` takes a batch of zero samples of ``shape``, forward and backward, as torch's layers do.
+
+    The output is empty with the input's dtype and device; the input gradient is empty and
+    every parameter gradient exists and is zero (no sample contributes to it).
+    """
+    x = torch.zeros(0, *shape, device=device, requires_grad=True)
+    out = model(x)
+    out.sum().backward()
+    assert out.shape[0] == 0 and out.dtype == x.dtype and out.device == x.device
+    assert x.grad.shape == x.shape
+    for name, p in model.named_parameters():
+        assert p.grad is not None and not p.grad.any(), name
+    return out

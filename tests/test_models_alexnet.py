@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from coursekit.models.alexnet import AlexNet, alexnet
+from nn_strategies import assert_empty_batch
 
 META = torch.device("meta")
 
@@ -73,6 +74,11 @@ class TestAlexnet:
         model = AlexNet(num_classes=5, variant="torchvision", device=device).eval()
         out = model(torch.rand(1, 3, 63, 63, device=device))
         assert out.shape == (1, 5) and out.device.type == device.type and torch.isfinite(out).all()
+
+    @pytest.mark.parametrize("variant, size", [("paper", 224), ("torchvision", 63)])
+    def test_empty_batch(self, device, variant, size):
+        model = AlexNet(num_classes=5, variant=variant, device=device)
+        assert assert_empty_batch(model, (3, size, size), device).shape == (0, 5)
 
     def test_dtype_and_device(self):
         model = alexnet(variant="torchvision", device=META, dtype=torch.float64)

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from coursekit.models.googlenet import INCEPTIONS, BasicConv2d, GoogLeNetOutputs, Inception, googlenet
+from nn_strategies import assert_empty_batch
 
 META = torch.device("meta")
 
@@ -86,6 +87,13 @@ class TestGooglenet:
         model = googlenet(num_classes=3, device=device).eval()
         out = model(torch.rand(1, 3, 32, 32, device=device))
         assert out.shape == (1, 3) and out.device.type == device.type and torch.isfinite(out).all()
+
+    def test_empty_batch(self, device):
+        model = googlenet(num_classes=3, device=device).eval()
+        assert assert_empty_batch(model, (3, 32, 32), device).shape == (0, 3)
+        train = googlenet(num_classes=3, aux_logits=True, device=device)
+        out = train(torch.zeros(0, 3, 224, 224, device=device))
+        assert [o.shape for o in out] == [(0, 3)] * 3
 
     def test_aux_logits_must_be_bool(self):
         with pytest.raises(TypeError, match="aux_logits must be a bool; got int 1"):

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from coursekit.models.resnet import BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet_small
+from nn_strategies import assert_empty_batch
 
 META = torch.device("meta")
 BN = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
@@ -69,6 +70,9 @@ class TestResnet:
         out = resnet18(num_classes=3, device=device).eval()(torch.rand(1, 3, 32, 32, device=device))
         assert out.shape == (1, 3) and out.device.type == device.type and torch.isfinite(out).all()
 
+    def test_empty_batch(self, device):
+        assert assert_empty_batch(resnet18(num_classes=3, device=device), (3, 32, 32), device).shape == (0, 3)
+
     def test_bad_num_classes(self):
         with pytest.raises(ValueError, match="num_classes must be >= 1; got 0"):
             resnet50(num_classes=0)
@@ -118,6 +122,11 @@ class TestResnetSmall:
         model = resnet_small(8, num_classes=3, width=2, dtype=torch.float64).eval()
         x = torch.rand(1, 1, 8, 8, dtype=torch.float64, requires_grad=True)
         assert torch.autograd.gradcheck(model, (x,))
+
+    @pytest.mark.parametrize("batch_norm", [True, False])
+    def test_empty_batch(self, device, batch_norm):
+        model = resnet_small(8, num_classes=10, batch_norm=batch_norm, device=device)
+        assert assert_empty_batch(model, (1, 28, 28), device).shape == (0, 10)
 
     def test_without_batch_norm(self):
         model = resnet_small(8, batch_norm=False)

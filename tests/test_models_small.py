@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from coursekit import models
+from nn_strategies import assert_empty_batch
 
 
 def n_parameters(net):
@@ -32,6 +33,20 @@ def assert_same_network(build, dtype=torch.float64):
     reference.load_state_dict(build(layers="coursekit", dtype=dtype).state_dict())
     ours.load_state_dict(reference.state_dict())
     torch.testing.assert_close(ours(x), reference(x), rtol=0, atol=1e-10)
+
+
+class TestEmptyBatch:
+    """A batch of zero images, forward and backward, through every network and every method."""
+
+    @pytest.mark.parametrize("build", [models.model1, models.model2, models.lenet5])
+    def test_torch_layers(self, device, build):
+        assert assert_empty_batch(build(device=device), (1, 28, 28), device).shape == (0, 10)
+
+    @pytest.mark.parametrize("method", ["direct", "im2col", "fft", "auto"])
+    @pytest.mark.parametrize("build", [models.model2, models.lenet5])
+    def test_coursekit_layers(self, device, build, method):
+        net = build(layers="coursekit", method=method, device=device)
+        assert assert_empty_batch(net, (1, 28, 28), device).shape == (0, 10)
 
 
 class TestImageClassifier:

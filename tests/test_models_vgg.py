@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from coursekit.models.vgg import VGG, vgg, vgg11, vgg16, vgg19
+from nn_strategies import assert_empty_batch
 
 META = torch.device("meta")
 
@@ -66,6 +67,7 @@ class TestVgg:
         model = VGG(11, num_classes=4, batch_norm=True, device=device).eval()
         out = model(torch.rand(1, 3, 32, 32, device=device))
         assert out.shape == (1, 4) and out.device.type == device.type and torch.isfinite(out).all()
+        assert assert_empty_batch(model, (3, 32, 32), device).shape == (0, 4)  # and a batch of none
 
     def test_unknown_depth(self):
         with pytest.raises(ValueError, match="depth must be one of 11, 16, 19; got 13"):

@@ -332,6 +332,208 @@ class TestConv2dBackward:
             conv2d_backward(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3))
 
 
+def _empty_batch(case):
+    return dict(case, input=(0, *case["input"][1:]))
+
+
+def _autograd(f, x, w, b, dy=None):
+    """The output of ``f(x, w, b)`` and its gradients with respect to x, w (and b) for ``dy`` (default zeros)."""
+    leaves = [t.detach().requires_grad_() for t in (x, w, b) if t is not None]
+    out = f(*leaves, *([None] if b is None else []))
+    return (out, *torch.autograd.grad(out, leaves, torch.zeros_like(out) if dy is None else dy))
+
+
+class TestEmptyBatch:
+    """N = 0: every function and method returns torch's empty output, and backward torch's gradients."""
+
+    @with_device
+    @given(case=conv_cases())
+    def test_conv2d_every_method(self, device, case):
+        case = _empty_batch(case)
+        x, w, b = _tensors(case, torch.float64, device)
+        expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b)
+        for method in METHODS:
+            got = _autograd(lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m), x, w, b)
+            for g, e in zip(got, expected):
+                assert_matches(g, e)
+
+    @with_device
+    @given(case=conv_cases())
+    def test_conv2d_backward(self, device, case):
+        case = _empty_batch(case)
+        x, w, b = _tensors(dict(case, bias=True), torch.float64, device)
+        expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b)
+        got = conv2d_backward(torch.zeros_like(expected[0]), x, w, **_kwargs(case))
+        for g, e in zip(got, expected[1:]):
+            assert_matches(g, e)
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_conv1d_and_conv_transpose2d(self, device, method):
+        x, w, b = randn(0, 0, 3, 9, device=device), randn(1, 4, 3, 2, device=device), randn(2, 4, device=device)
+        expected = _autograd(lambda x, w, b: TF.conv1d(x, w, b, stride=2), x, w, b)
+        got = _autograd(lambda x, w, b: conv1d(x, w, b, stride=2, method=method), x, w, b)
+        for g, e in zip(got, expected):
+            assert_matches(g, e)
+        x, w = randn(0, 0, 4, 3, 3, device=device), randn(1, 4, 2, 2, 3, device=device)
+        kwargs = dict(stride=2, padding=1, output_padding=1, groups=2)
+        expected = _autograd(lambda x, w, b: TF.conv_transpose2d(x, w, b, **kwargs), x, w, None)
+        got = _autograd(lambda x, w, b: conv_transpose2d(x, w, b, **kwargs, method=method), x, w, None)
+        for g, e in zip(got, expected):
+            assert_matches(g, e)
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_issue_example(self, method):
+        out = conv2d(torch.zeros(0, 1, 1, 1), torch.zeros(1, 1, 1, 1), method=method)
+        assert out.shape == (0, 1, 1, 1) and out.dtype == torch.float32
+
+
+INTEGERS = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]
+
+
+def _integers(seed, shape, dtype, low=-20, high=20):
+    g = torch.Generator().manual_seed(seed)
+    low = max(low, torch.iinfo(dtype).min)
+    return torch.randint(low, high, shape, generator=g).to(dtype)
+
+
+class TestDtypes:
+    """Every method returns torch's dtype; integers exactly, half precision as if computed in float32."""
+
+    @given(case=conv_cases(), dtype=st.sampled_from(INTEGERS))
+    def test_integers_are_exact(self, case, dtype):
+        x, w = _integers(case["seed"], case["input"], dtype), _integers(case["seed"] + 1, case["weight"], dtype)
+        b = _integers(case["seed"] + 2, case["weight"][:1], dtype) if case["bias"] else None
+        # computed in int64 and wrapped to the dtype: what torch's kernels give where they have one
+        ref = TF.conv2d(x.long(), w.long(), None if b is None else b.long(), **_kwargs(case)).to(dtype)
+        for method in METHODS:
+            out = conv2d(x, w, b, **_kwargs(case), method=method)
+            assert out.dtype == dtype and torch.equal(out, ref), method
+
+    @given(case=conv_cases(), scale=st.sampled_from([1, 2**20, 2**40]))
+    def test_int64_beyond_float_precision(self, case, scale):
+        # products up to 2**86 would round in float64; int64 arithmetic wraps exactly as torch's
+        x = _integers(case["seed"], case["input"], torch.int64) * scale + 1
+        w = _integers(case["seed"] + 1, case["weight"], torch.int64) * scale + 1
+        kwargs = _kwargs(case)
+        ref = TF.conv2d(x, w, **kwargs)
+        for method in METHODS:
+            assert torch.equal(conv2d(x, w, **kwargs, method=method), ref), method
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_issue_example(self, method):
+        out = conv2d(torch.tensor([[[[2**25 + 1]]]]), torch.ones(1, 1, 1, 1, dtype=torch.long), method=method)
+        assert out.dtype == torch.int64 and out.item() == 33554433
+
+    def test_integer_conv1d_and_transpose(self):
+        x, w = _integers(0, (2, 3, 11), torch.int32), _integers(1, (4, 3, 3), torch.int32)
+        for method in METHODS:
+            out = conv1d(x, w, stride=2, padding=1, method=method)
+            assert out.dtype == torch.int32 and torch.equal(out, TF.conv1d(x, w, stride=2, padding=1))
+        x, w = _integers(0, (2, 4, 5, 6), torch.int64) * 2**40 + 1, _integers(1, (4, 3, 3, 2), torch.int64) + 1
+        for method in METHODS:
+            out = conv_transpose2d(x, w, stride=2, padding=1, method=method)
+            assert torch.equal(out, TF.conv_transpose2d(x, w, stride=2, padding=1))
+
+    def test_choose_conv_method_keeps_integers_exact(self):
+        big = torch.zeros(1, 1, 256, 256, dtype=torch.int64), torch.zeros(1, 1, 31, 31, dtype=torch.int64)
+        assert choose_conv_method(*big) == "im2col"
+
+    @with_device
+    @given(case=conv_cases(), dtype=st.sampled_from([torch.float16, torch.bfloat16]))
+    def test_half_precision_is_rounded_once(self, device, case, dtype):
+        # every output within half a unit in the last place of the exact value (plus float32 rounding)
+        x, w, b = (t if t is None else t.to(dtype) for t in _tensors(case, torch.float64, device))
+        exact = TF.conv2d(*(t if t is None else t.double() for t in (x, w, b)), **_kwargs(case))
+        unit = torch.finfo(dtype).eps / 2  # the unit roundoff
+        for method in METHODS:
+            out = conv2d(x, w, b, **_kwargs(case), method=method)
+            assert out.dtype == dtype and out.device == x.device
+            bound = unit * exact.abs() + 1e-5 * max(1.0, float(exact.abs().max()))
+            assert ((out.double() - exact).abs() <= bound).all(), method
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_half_precision_accumulates_in_float32(self, method):
+        # 1024 ones summed in bfloat16 (8 significant bits) stop at 256; in float32 they reach 1024
+        ones = torch.ones(1, 1, 1024, dtype=torch.bfloat16)
+        assert conv1d(ones, ones, method=method).item() == 1024
+
+    @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+    def test_half_precision_fft_everywhere(self, dtype):
+        x, w = randn(0, 2, 3, 9, 9).to(dtype), randn(1, 3, 4, 3, 3).to(dtype)
+        for out, ref in [
+            (conv2d(x, w.transpose(0, 1), method="fft"), TF.conv2d(x, w.transpose(0, 1))),
+            (conv1d(x[:, :, 0], w[:, :, 0].transpose(0, 1), method="fft"),
+             TF.conv1d(x[:, :, 0], w[:, :, 0].transpose(0, 1))),
+            (conv_transpose2d(x, w, stride=2, method="fft"), TF.conv_transpose2d(x, w, stride=2)),
+        ]:
+            assert out.dtype == dtype
+            scale = float(ref.abs().max())  # one rounding on each side: at most a unit in the last place apart
+            torch.testing.assert_close(out, ref, rtol=torch.finfo(dtype).eps, atol=torch.finfo(dtype).eps * scale)
+        dx, dw, db = conv2d_backward(torch.ones(2, 4, 7, 7, dtype=dtype), x, w.transpose(0, 1))
+        assert dx.dtype == dw.dtype == db.dtype == dtype
+
+    @with_device
+    @given(case=conv_cases())
+    def test_complex_every_method_and_gradient(self, device, case):
+        real = _tensors(case, torch.float64, device)
+        imag = _tensors(dict(case, seed=case["seed"] + 7), torch.float64, device)
+        x, w, b = (r if r is None else torch.complex(r, i) for r, i in zip(real, imag))
+        out = TF.conv2d(x, w, b, **_kwargs(case))
+        dy = torch.complex(*(randn(case["seed"] + k, *out.shape, device=device) for k in (3, 4)))
+        expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b, dy)
+        for method in METHODS:
+            got = _autograd(lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m), x, w, b, dy)
+            for g, e in zip(got, expected):
+                assert_matches(g, e)
+        for g, e in zip(conv2d_backward(dy, x, w, **_kwargs(case)), expected[1:]):
+            assert_matches(g, e)
+
+    def test_complex_conv1d_and_transpose(self):
+        x, w = torch.complex(randn(0, 2, 2, 9), randn(1, 2, 2, 9)), torch.complex(randn(2, 2, 3, 3), randn(3, 2, 3, 3))
+        for method in METHODS:
+            assert_matches(conv1d(x, w.transpose(0, 1), padding=1, method=method),
+                           TF.conv1d(x, w.transpose(0, 1), padding=1))
+            assert_matches(conv_transpose2d(x[:, :, None], w[:, :, None], stride=2, method=method),
+                           TF.conv_transpose2d(x[:, :, None], w[:, :, None], stride=2))
+
+    def test_bool_is_refused(self):
+        message = r"a convolution takes a floating, complex or integer input; got input of dtype torch.bool"
+        with pytest.raises(TypeError, match=message):
+            conv2d(torch.ones(1, 1, 3, 3, dtype=torch.bool), torch.ones(1, 1, 2, 2, dtype=torch.bool))
+
+
+class TestSizeTuples:
+    """A one-element tuple means that size on both axes, as in torch."""
+
+    @given(case=conv_cases(), method=st.sampled_from(METHODS))
+    def test_conv2d(self, case, method):
+        if isinstance(case["padding"], str):
+            case["padding"] = 1
+        x, w, b = _tensors(case, torch.float64, "cpu")
+        kwargs = dict(_kwargs(case), stride=case["stride"][:1], dilation=case["dilation"][:1])
+        kwargs["padding"] = (case["padding"] if isinstance(case["padding"], int) else case["padding"][0],)
+        try:
+            ref = TF.conv2d(x, w, b, **kwargs)
+        except RuntimeError:
+            with pytest.raises(ValueError, match="Kernel size can't be greater than actual input size"):
+                conv2d(x, w, b, **kwargs, method=method)
+            return
+        assert_matches(conv2d(x, w, b, **kwargs, method=method), ref)
+
+    def test_conv_transpose2d(self):
+        x, w = randn(0, 1, 2, 4, 5), randn(1, 2, 3, 3, 2)
+        kwargs = dict(stride=(2,), padding=(1,), output_padding=(1,), dilation=(2,))
+        assert_matches(conv_transpose2d(x, w, **kwargs), TF.conv_transpose2d(x, w, **kwargs))
+
+    def test_three_entries(self):
+        with pytest.raises(ValueError, match=r"stride must be an int or a tuple of one or two ints; got \(1, 2, 3\)"):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=(1, 2, 3))
+
+    def test_fewer_out_channels_than_groups(self):
+        with pytest.raises(ValueError, match=r"Given groups=3, expected weight to be at least 3 at dimension 0"):
+            conv2d(torch.zeros(2, 2, 4, 3), torch.zeros(2, 2, 1, 3), groups=3)
+
+
 class TestChooseConvMethod:
     def test_large_kernel_few_channels(self):
         assert choose_conv_method(torch.zeros(1, 1, 256, 256), torch.zeros(1, 1, 31, 31)) == "fft"

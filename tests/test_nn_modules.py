@@ -48,6 +48,41 @@ class TestConvModules:
         assert_matches(mine(x), ref(x))
         assert (f"method={method}" in repr(mine)) == (method != "im2col")
 
+    @pytest.mark.parametrize("method", ["direct", "im2col", "fft", "auto"])
+    @pytest.mark.parametrize("ours, theirs, args, kwargs, shape", CONV_CASES, ids=IDS)
+    def test_empty_batch(self, device, ours, theirs, args, kwargs, shape, method):
+        mine = ours(*args, **kwargs, method=method, device=device, dtype=torch.float64)
+        ref = theirs(*args, **kwargs, device=device, dtype=torch.float64)
+        mine.load_state_dict(ref.state_dict())
+        dims = 1 if ours is nn.Conv1d else 2
+        x = randn(0, 0, *shape[-dims - 1 :], device=device)
+        out, expected = mine(x), ref(x)
+        assert_matches(out, expected)
+        out.sum().backward()
+        expected.sum().backward()
+        for p, q in zip(mine.parameters(), ref.parameters()):
+            assert_matches(p.grad, q.grad)
+
+    @pytest.mark.parametrize("method", ["direct", "im2col", "fft", "auto"])
+    @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+    def test_half_precision(self, method, dtype):
+        mine, ref = nn.Conv2d(3, 4, 5, padding=2, method=method, dtype=dtype), torch.nn.Conv2d(3, 4, 5, padding=2)
+        ref = ref.to(dtype)
+        mine.load_state_dict(ref.state_dict())
+        x = randn(0, 2, 3, 9, 9).to(dtype)
+        out, expected = mine(x), ref(x)
+        eps, scale = torch.finfo(dtype).eps, float(expected.detach().abs().max())
+        assert out.dtype == dtype
+        torch.testing.assert_close(out, expected, rtol=eps, atol=eps * scale)
+
+    def test_padding_modes_pad_by_indexing(self, monkeypatch):
+        def forbidden(*args, **kwargs):
+            raise AssertionError("coursekit pads with coursekit.nn.functional.pad")
+
+        monkeypatch.setattr(torch.nn.functional, "pad", forbidden)
+        for mode in ("reflect", "replicate", "circular"):
+            nn.Conv2d(2, 3, 3, padding=1, padding_mode=mode)(randn(0, 1, 2, 5, 5, dtype=torch.float32))
+
     def test_gradients_match_torch(self):
         mine, ref = nn.Conv2d(2, 4, 3, stride=2, groups=2), torch.nn.Conv2d(2, 4, 3, stride=2, groups=2)
         mine.load_state_dict(ref.state_dict())
@@ -113,6 +148,13 @@ class TestPoolModules:
         assert_matches(ours(*args, **kwargs)(x), theirs(*args, **kwargs)(x))
         assert repr(ours(*args, **kwargs)) == repr(theirs(*args, **kwargs))
         assert ours(*args, **kwargs).state_dict() == theirs(*args, **kwargs).state_dict() == {}
+
+    @pytest.mark.parametrize("ours, theirs, args, kwargs", POOL_CASES)
+    def test_empty_batch(self, device, ours, theirs, args, kwargs):
+        x = randn(0, 0, 3, 7, 8, device=device).requires_grad_()
+        out, expected = ours(*args, **kwargs)(x), theirs(*args, **kwargs)(x)
+        assert_matches(out, expected)
+        assert torch.autograd.grad(out.sum(), x)[0].shape == x.shape
 
     def test_return_indices_and_unpool(self, device):
         x = randn(0, 1, 2, 6, 6, device=device)

@@ -134,6 +134,92 @@ class TestAvgPool2d:
             avg_pool2d(torch.zeros(1, 1, 4, 4), 3, padding=2)
 
 
+    @given(case=pool_cases(dilation=False), include=st.booleans(), divisor=st.sampled_from([None, 3, -2]),
+           dtype=st.sampled_from([torch.uint8, torch.int8, torch.int32, torch.int64]))
+    def test_integers_keep_their_dtype_and_truncate(self, case, include, divisor, dtype):
+        kwargs = {k: case[k] for k in ("kernel_size", "stride", "padding", "ceil_mode")}
+        kwargs.update(count_include_pad=include, divisor_override=divisor)
+        g = torch.Generator().manual_seed(case["seed"])
+        x = torch.randint(max(-100, torch.iinfo(dtype).min), 100, case["shape"], generator=g)
+        out = avg_pool2d(x.to(dtype), **kwargs)
+        # torch pools int64 only: its mean of any integer type fits that type
+        assert out.dtype == dtype and torch.equal(out, TF.avg_pool2d(x, **kwargs).to(dtype))
+
+    def test_integer_issue_example(self):
+        out = avg_pool2d(torch.tensor([[[[1, 2], [4, 4]]]]), 2)
+        assert out.dtype == torch.int64 and out.tolist() == [[[[2]]]]
+        assert avg_pool2d(torch.tensor([[[[-7, 0]]]]), (1, 2)).item() == -3  # -3.5 truncated towards zero
+
+    @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+    def test_half_precision_sums_in_float32(self, dtype):
+        x = randn(0, 2, 3, 9, 9).to(dtype)
+        exact = TF.avg_pool2d(x.double(), 3, 1, 1)
+        out = avg_pool2d(x, 3, 1, 1)
+        assert out.dtype == dtype
+        assert ((out.double() - exact).abs() <= torch.finfo(dtype).eps / 2 * exact.abs() + 1e-6).all()
+
+    def test_complex_averages_both_parts(self):
+        re, im = randn(0, 1, 2, 5, 6), randn(1, 1, 2, 5, 6)
+        out = avg_pool2d(torch.complex(re, im), 2, 1, 1, count_include_pad=False)
+        assert_matches(out.real, TF.avg_pool2d(re, 2, 1, 1, count_include_pad=False))
+        assert_matches(out.imag, TF.avg_pool2d(im, 2, 1, 1, count_include_pad=False))
+
+    def test_bool_is_refused(self):
+        with pytest.raises(TypeError, match=r"avg_pool2d takes a floating, complex or integer input; got .*torch.bool"):
+            avg_pool2d(torch.ones(1, 1, 2, 2, dtype=torch.bool), 2)
+
+
+class TestPoolingEdgeCases:
+    """Empty batches, one-element size tuples and refused dtypes, for every pooling function."""
+
+    @with_device
+    @given(case=pool_cases())
+    def test_one_element_tuples_mean_both_axes(self, device, case):
+        k, s, p = case["kernel_size"][0], (case["stride"] or case["kernel_size"])[0], case["padding"][0]
+        x = randn(case["seed"], case["shape"][0], case["shape"][1], max(case["shape"][2:]), max(case["shape"][2:]),
+                  device=device)
+        if 2 * p > k or pool_output_length(x.shape[-1], k, s, p, case["dilation"][0]) < 1:
+            return
+        args = ((k,), (s,), (p,))
+        for ours, theirs in [(max_pool2d, TF.max_pool2d), (avg_pool2d, TF.avg_pool2d)]:
+            assert_matches(ours(x, *args), theirs(x, *args))
+        out, indices = max_pool2d(x, *args, dilation=(case["dilation"][0],), return_indices=True)
+        ref_out, ref_indices = TF.max_pool2d(x, *args, dilation=(case["dilation"][0],), return_indices=True)
+        assert_matches(out, ref_out)
+        assert torch.equal(indices, ref_indices)
+
+    def test_issue_example(self):
+        x = torch.arange(16.0).reshape(1, 1, 4, 4)
+        assert_matches(avg_pool2d(x, 2, 2, (0,)), TF.avg_pool2d(x, 2, 2, (0,)))
+        assert avg_pool2d(x, 2, 2, (0,)).shape == (1, 1, 2, 2)
+
+    def test_three_entries(self):
+        with pytest.raises(ValueError, match=r"kernel_size must be an int or a tuple of one or two ints; got \(2, 2, 2\)"):
+            avg_pool2d(torch.ones(1, 1, 4, 4), (2, 2, 2))
+
+    @with_device
+    @given(case=pool_cases())
+    def test_empty_batch(self, device, case):
+        x = randn(case["seed"], 0, *case["shape"][1:], device=device).requires_grad_()
+        kwargs = {k: case[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+        (out, indices), (ref, ref_indices) = (f(x, **kwargs, return_indices=True) for f in (max_pool2d, TF.max_pool2d))
+        assert_matches(out, ref)
+        assert torch.equal(indices, ref_indices)
+        assert torch.autograd.grad(out.sum(), x)[0].shape == x.shape
+        del kwargs["dilation"]
+        assert_matches(avg_pool2d(x, **kwargs), TF.avg_pool2d(x, **kwargs))
+        unpool = dict(kernel_size=case["kernel_size"], stride=case["stride"], padding=case["padding"],
+                      output_size=case["shape"][-2:])
+        if not case["ceil_mode"] and case["stride"] is None:
+            assert_matches(max_unpool2d(out, indices, **unpool), TF.max_unpool2d(ref, ref_indices, **unpool))
+
+    @pytest.mark.parametrize("dtype", [torch.bool, torch.complex64])
+    def test_max_pool_refuses_bool_and_complex(self, dtype):
+        message = rf"max_pool2d takes a real \(floating or integer\) input; got input of dtype {dtype}"
+        with pytest.raises(TypeError, match=message):
+            max_pool2d(torch.ones(1, 1, 2, 2, dtype=dtype), 2)
+
+
 class TestMaxUnpool2d:
     @with_device
     @given(case=pool_cases(dilation=False))

@@ -19,6 +19,23 @@ class TestUnfold:
             x = randn(case["seed"], *case["input"], dtype=dtype, device=device)
             assert_matches(unfold(x, **kwargs), TF.unfold(x, **kwargs))
 
+    @with_device
+    @given(case=conv_cases())
+    def test_empty_batch(self, device, case):
+        if isinstance(case["padding"], str):
+            case["padding"] = 0
+        kwargs = dict(kernel_size=case["weight"][-2:], dilation=case["dilation"], padding=case["padding"],
+                      stride=case["stride"])
+        x = randn(case["seed"], 0, *case["input"][1:], device=device).requires_grad_()
+        out, ref = unfold(x, **kwargs), TF.unfold(x, **kwargs)
+        assert_matches(out, ref)
+        (grad,) = torch.autograd.grad(out, x, torch.zeros_like(out))
+        assert_matches(grad, torch.autograd.grad(ref, x, torch.zeros_like(ref))[0])
+
+    def test_one_element_sizes(self):
+        x = randn(0, 1, 2, 6, 5)
+        assert_matches(unfold(x, (2,), (2,), (1,), (3,)), TF.unfold(x, 2, 2, 1, 3))
+
     def test_gradcheck(self):
         x = randn(0, 1, 2, 4, 5).requires_grad_()
         assert torch.autograd.gradcheck(lambda x: unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2), (x,))

@@ -104,10 +104,32 @@ class TestSummary:
         with pytest.raises(TypeError, match="model must be a torch.nn.Module; got function"):
             summary(resnet18, (3, 224, 224))
 
-    @pytest.mark.parametrize("bad", [(224, 224), 224, (3, 224, 224, 1)])
-    def test_input_size_needs_three_entries(self, bad):
-        with pytest.raises(ValueError, match=r"input_size must be \(C, H, W\), three ints; got"):
+    @pytest.mark.parametrize("bad", [(224, 224), 224, (1, 3, 224, 224, 1)])
+    def test_input_size_needs_three_or_four_entries(self, bad):
+        with pytest.raises(ValueError, match=r"input_size must be \(C, H, W\) or \(N, C, H, W\), three or four ints"):
             summary(nn.Identity(), bad)
+
+    def test_batch_first_input_size_as_torchinfo(self):
+        model = resnet18(device=META)
+        batched = summary(model, (1, 3, 224, 224))
+        single = summary(model, (3, 224, 224))
+        assert batched.input_shape == single.input_shape == (1, 3, 224, 224)
+        assert [r.output_shape for r in batched] == [r.output_shape for r in single]
+        assert batched.total_macs == single.total_macs and batched.totals() == single.totals()
+
+    @given(batch=st.integers(1, 4), channels=st.integers(1, 3), size=st.integers(3, 8))
+    def test_batch_first_equals_batch_size(self, batch, channels, size):
+        model = nn.Sequential(nn.Conv2d(channels, 2, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(3))
+        model(torch.zeros(1, channels, size, size))  # materialize the lazy layer
+        batched = summary(model, (batch, channels, size, size), device="cpu")
+        assert list(batched) == list(summary(model, (channels, size, size), device="cpu", batch_size=batch))
+        assert batched.input_shape == (batch, channels, size, size)
+        assert list(batched) == list(summary(model, (batch, channels, size, size), device="cpu", batch_size=batch))
+        assert receptive_field(model, (batch, channels, size, size)) == receptive_field(model, (channels, size, size))
+
+    def test_batch_size_must_agree_with_n(self):
+        with pytest.raises(ValueError, match=r"batch_size must be the N of input_size \(2, 3, 4, 4\) .*; got 3"):
+            summary(nn.Identity(), (2, 3, 4, 4), batch_size=3)
 
     def test_input_size_positive(self):
         with pytest.raises(ValueError, match="input_size must be >= 1; got 0"):

@@ -43,14 +43,37 @@ def check_like(t, name, input):
     return t
 
 
+def check_size_pair(value, name, minimum):
+    """An int, a 1-tuple or a pair of ints, each >= ``minimum``, as a pair: ``(p,)`` means ``p`` on both axes.
+
+    That is how torch's 2-D operators read a one-element size (``int[2]`` in their signatures).
+
+    >>> check_size_pair((3,), "kernel_size", 1)
+    (3, 3)
+    """
+    if isinstance(value, (tuple, list)):
+        if len(value) not in (1, 2):
+            raise ValueError(f"{name} must be an int or a tuple of one or two ints; got {value!r}")
+        value = tuple(value) * (3 - len(value))  # (p,) -> (p, p)
+    return check_pair(value, name, minimum)
+
+
 def check_positive_pair(value, name):
-    """An int or pair of ints, each >= 1 (strides, dilations, kernel sizes)."""
-    return check_pair(value, name, minimum=1)
+    """An int, 1-tuple or pair of ints, each >= 1 (strides, dilations, kernel sizes)."""
+    return check_size_pair(value, name, minimum=1)
 
 
-def check_padding_pair(value):
-    """An int or pair of ints, each >= 0."""
-    return check_pair(value, "padding", minimum=0)
+def check_padding_pair(value, name="padding"):
+    """An int, 1-tuple or pair of ints, each >= 0."""
+    return check_size_pair(value, name, minimum=0)
+
+
+def check_dtype(input, op, complex=True):
+    """Raise ``TypeError`` unless ``input`` is floating, integer or, if ``complex``, complex; never bool."""
+    if input.dtype == torch.bool or (input.is_complex() and not complex):
+        accepted = "floating, complex or integer" if complex else "real (floating or integer)"
+        raise TypeError(f"{op} takes a {accepted} input; got input of dtype {input.dtype}")
+    return input
 
 
 def check_groups(groups):

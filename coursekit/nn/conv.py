@@ -17,6 +17,13 @@ summed over the input channels ``c`` of the group of ``o``. This module computes
 and ``"auto"`` picks the cheapest by a cost model. The backward pass is a transposed
 convolution (:func:`conv_transpose2d`) and a correlation of the input with the output
 gradient (:func:`conv2d_backward`).
+
+Every method takes floating, complex and integer tensors (not bool) and returns the
+input's dtype, as torch does. Half precision (float16, bfloat16) is computed in float32
+and rounded once at the end. Integers are computed exactly (wrapping around on overflow
+like torch's integer kernels): "fft" hands them to "im2col", since a floating-point FFT
+would round them. An empty batch (N = 0) gives an empty output and zero weight
+gradients; "fft" hands it to "direct", as FFT libraries refuse empty transforms.
 """
 
 import math
@@ -24,8 +31,16 @@ import math
 import torch
 
 from .. import _fft
-from .._validation import check_int, check_option, check_pair
-from ._checks import check_groups, check_input, check_like, check_positive_pair, check_tensor
+from .._validation import check_int, check_option
+from ._checks import (
+    check_dtype,
+    check_groups,
+    check_input,
+    check_like,
+    check_padding_pair,
+    check_positive_pair,
+    check_tensor,
+)
 from .unfold import check_window_fits, pad, windows
 
 METHODS = ("auto", "direct", "im2col", "fft")
@@ -67,7 +82,7 @@ def _im2col(x, weight, stride, dilation, groups, out_size):
 def _rows_per_block(device, batch, out_width, channels, kernel_size):
     """Output rows whose column matrix (``batch * rows * out_width`` by ``channels * kH * kW``) fits the budget."""
     budget = _COLUMN_BUDGET if device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
-    return max(1, budget // (batch * out_width * channels * kernel_size[0] * kernel_size[1]))
+    return max(1, budget // max(1, batch * out_width * channels * kernel_size[0] * kernel_size[1]))  # 1 if empty
 
 
 def _row_blocks(x, weight_shape, stride, dilation, out_size):
@@ -94,7 +109,7 @@ def _im2col_block(x, weight, stride, dilation, groups, out_size):
     if Cg < _FEW_CHANNELS:
         cols = windows(x.contiguous(), (kH, kW), stride, dilation, out_size)  # N,C,oH,oW,kH,kW
         cols = cols.unflatten(1, (groups, Cg)).permute(1, 2, 5, 6, 0, 3, 4)  # G,Cg,kH,kW,N,oH,oW
-        cols = cols.reshape(groups, Cg * kH * kW, -1)  # G,K,M
+        cols = cols.reshape(groups, Cg * kH * kW, N * out_size[0] * out_size[1])  # G,K,M
         out = torch.matmul(weight.reshape(groups, O // groups, -1), cols)  # G,Og,M
         return out.view(O, N, *out_size).transpose(0, 1)  # N,O,oH,oW
     cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
@@ -140,16 +155,20 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
     length ``F >= Hp`` equals the linear one at the valid positions (the wrap-around
     only reaches the first ``kH - 1`` outputs), so the FFT length is that of the
     padded input, not input plus kernel. The small kernel is transformed one axis at
-    a time, so its many zeros are never stored.
+    a time, so its many zeros are never stored. Real inputs keep half the spectrum
+    (``fW/2 + 1`` columns), complex ones all ``fW``.
     """
     N, C, Hp, Wp = x.shape  # batch, channels, padded height and width
     O, Cg = weight.shape[:2]  # out channels, in channels per group
     h = _dilate(weight, dilation).flip((-2, -1))  # O,Cg,eH,eW
     eH, eW = h.shape[-2:]
     fH, fW = _fft.fast_length(Hp), _fft.fast_length(Wp)
+    real = not x.is_complex()
+    fft2, fft_w, ifft2 = (torch.fft.rfft2, torch.fft.rfft, torch.fft.irfft2) if real else (
+        torch.fft.fft2, torch.fft.fft, torch.fft.ifft2)
     # frequencies stored (column, row): the kernel's FFT along H then runs on contiguous rows
-    X = torch.fft.rfft2(x, s=(fH, fW)).transpose(-2, -1).unflatten(1, (groups, Cg))  # N,G,Cg,fW/2+1,fH
-    H = torch.fft.fft(torch.fft.rfft(h, n=fW).transpose(-2, -1), n=fH)  # O,Cg,fW/2+1,fH
+    X = fft2(x, s=(fH, fW)).transpose(-2, -1).unflatten(1, (groups, Cg))  # N,G,Cg,fW/2+1,fH
+    H = torch.fft.fft(fft_w(h, n=fW).transpose(-2, -1), n=fH)  # O,Cg,fW/2+1,fH
     H = H.unflatten(0, (groups, O // groups))  # G,Og,Cg,fW/2+1,fH
     if N >= 8:  # a batched matrix product per frequency pays off
         Y = torch.einsum("ngcuv,gocuv->ngouv", X, H)  # N,G,Og,fW/2+1,fH
@@ -157,7 +176,7 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
         Y = X[:, :, None, 0] * H[None, :, :, 0]
         for c in range(1, Cg):
             Y = Y.addcmul_(X[:, :, None, c], H[None, :, :, c])  # N,G,Og,fW/2+1,fH
-    y = torch.fft.irfft2(Y.flatten(1, 2).transpose(-2, -1), s=(fH, fW))  # N,O,fH,fW
+    y = ifft2(Y.flatten(1, 2).transpose(-2, -1), s=(fH, fW))  # N,O,fH,fW
     (sH, sW), (oH, oW) = stride, out_size
     return y[..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW]  # N,O,oH,oW
 
@@ -219,6 +238,7 @@ class _Im2colCorrelation(torch.autograd.Function):
 
     ``dW`` is :func:`conv2d_backward`'s (the column matrix times ``dY``); ``dX`` is the
     same sum as its transposed convolution, computed by col2im without zero insertion.
+    For complex tensors the other factor is conjugated, torch's convention.
     Autograd through the window view would keep every window's pixels and scatter
     them back one by one; this keeps only the input and the kernel.
     """
@@ -235,9 +255,9 @@ class _Im2colCorrelation(torch.autograd.Function):
         stride, dilation, groups = ctx.options
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
-            grad_x = _input_grad(dy, weight, x.shape[-2:], stride, dilation, groups)
+            grad_x = _input_grad(dy, weight.conj(), x.shape[-2:], stride, dilation, groups)
         if ctx.needs_input_grad[1]:
-            grad_w = _weight_grad(x, dy, weight.shape, stride, dilation, groups)
+            grad_w = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)
         return grad_x, grad_w, None, None, None, None
 
 
@@ -272,7 +292,8 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     -------
     str
         ``"im2col"`` or ``"fft"`` (``"direct"`` never wins on a CPU, where one large
-        matrix product beats ``kH kW`` small ones).
+        matrix product beats ``kH kW`` small ones). Integer inputs always get
+        ``"im2col"`` (exact).
 
     See Also
     --------
@@ -290,7 +311,22 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     weight, stride, padding4, dilation, groups = _check_conv(input, weight, None, stride, padding, dilation, groups)
     padded = (input.shape[-2] + padding4[0] + padding4[1], input.shape[-1] + padding4[2] + padding4[3])
     out_size = check_window_fits(padded, weight.shape[-2:], stride, dilation)
-    return _cost_model(input.shape, weight.shape, padded, out_size, groups)
+    return _choose("auto", input, weight, padded, out_size, groups)
+
+
+def _choose(method, input, weight, padded, out_size, groups):
+    """The method that computes ``method``: "auto" by the cost model, "fft" only where an FFT can serve.
+
+    Integers go to "im2col", whose integer products are exact (a floating-point FFT
+    would round them); empty tensors to "direct" (an FFT library refuses an empty batch).
+    """
+    if method == "auto":
+        method = _cost_model(input.shape, weight.shape, padded, out_size, groups)
+    if method == "fft" and not (input.is_floating_point() or input.is_complex()):
+        return "im2col"
+    if method == "fft" and (input.numel() == 0 or weight.numel() == 0):
+        return "direct"
+    return method
 
 
 def _cost_model(input_shape, weight_shape, padded, out_size, groups):
@@ -333,12 +369,13 @@ def _resolve_padding(padding, kernel_size, stride, dilation):
             total = d * (k - 1)
             pads += [total // 2, total - total // 2]  # the extra one goes after, as in torch
         return tuple(pads)
-    pH, pW = check_pair(padding, "padding", minimum=0)
+    pH, pW = check_padding_pair(padding)
     return (pH, pH, pW, pW)
 
 
 def _check_conv(input, weight, bias, stride, padding, dilation, groups, transposed=False):
     """Validate conv arguments for a batched ``input``; return them normalized."""
+    check_dtype(input, "a convolution")
     check_tensor(weight, "weight")
     if weight.dim() != input.dim():
         raise ValueError(
@@ -349,6 +386,11 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
     groups = check_groups(groups)
     stride = check_positive_pair(stride, "stride")
     dilation = check_positive_pair(dilation, "dilation")
+    if weight.shape[0] < groups:
+        raise ValueError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+            f"but got weight of size {list(weight.shape)} instead"
+        )
     if weight.shape[0] % groups:
         raise ValueError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
@@ -375,14 +417,18 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
 
 def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
     """conv2d on checked, batched arguments; ``padding4`` may hold negative amounts (crops)."""
-    x = pad(input, padding4)
+    compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
+    x, weight = pad(input.to(compute), padding4), weight.to(compute)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
-    if method == "auto":
-        method = _cost_model(input.shape, weight.shape, x.shape[-2:], out_size, groups)
+    method = _choose(method, input, weight, x.shape[-2:], out_size, groups)
     out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)  # N,O,oH,oW
     if bias is not None:
-        out = out + bias.view(-1, 1, 1)
-    return out
+        out = out + bias.to(compute).view(-1, 1, 1)
+    return out.to(input.dtype)
+
+
+# half precision is computed in float32 and rounded once at the end, as torch's kernels accumulate it
+_COMPUTE_DTYPE = {torch.float16: torch.float32, torch.bfloat16: torch.float32}
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"):
@@ -394,20 +440,27 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     Parameters
     ----------
     input : torch.Tensor
-        Shape (N, C_in, H, W), or (C_in, H, W) for one image.
+        Shape (N, C_in, H, W), or (C_in, H, W) for one image; N may be 0. Floating,
+        complex or integer (see the module docstring for how each is computed).
     weight : torch.Tensor
         Shape (C_out, C_in / groups, kH, kW); same dtype and device as ``input``.
     bias : torch.Tensor, optional
         Shape (C_out,).
-    stride, dilation : int or tuple of two ints
-        Step between windows; spacing between a kernel's taps. Each >= 1.
-    padding : int, tuple of two ints, "valid" or "same"
+    stride, dilation : int or tuple of one or two ints
+        Step between windows; spacing between a kernel's taps. Each >= 1. A 1-tuple
+        ``(s,)`` means ``s`` on both axes, as in torch.
+    padding : int, tuple of one or two ints, "valid" or "same"
         Zeros added on both sides. "same" (stride 1 only) pads ``d (k - 1)`` in all,
         the odd one on the bottom/right, so the output has the input's size.
     groups : int
         Input and output channels split into this many independent groups.
     method : {"im2col", "direct", "fft", "auto"}
-        How to compute it; all agree to rounding (see the module docstring).
+        How to compute it; all agree to rounding. "direct" and "im2col" round like
+        any sum of products, each output relative to its own terms. The error of
+        "fft" is bounded by norms instead: at most about ``eps log2(fH fW)`` times
+        ``||x||_2 ||W||_2`` (one padded image's and one kernel's), on every output
+        alike, so outputs far below the largest lose their relative accuracy; and a
+        NaN or inf anywhere in an image spreads to all of that image's outputs.
 
     Returns
     -------
@@ -418,7 +471,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     Raises
     ------
     TypeError
-        If an argument is not a tensor, an int argument is not an int, or dtypes differ.
+        If an argument is not a tensor, an int argument is not an int, dtypes differ,
+        or ``input`` is bool.
     ValueError
         If shapes, channels, groups, sizes or devices do not fit, or ``method`` is unknown.
 
@@ -439,6 +493,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     tensor([[[[19., 25., 10.],
               [37., 43., 16.],
               [ 7.,  8.,  0.]]]])
+    >>> conv2d(torch.tensor([[[[2**25 + 1]]]]), torch.ones(1, 1, 1, 1, dtype=torch.long), method="fft")
+    tensor([[[[33554433]]]])
+    >>> conv2d(torch.zeros(0, 1, 3, 3), w).shape
+    torch.Size([0, 1, 2, 2])
     """
     input, unbatched = check_input(input, "conv2d")
     method = check_option(method, "method", METHODS)
@@ -538,9 +596,9 @@ def conv_transpose2d(
         Shape (C_in, C_out / groups, kH, kW) (note: in channels first, as in torch).
     bias : torch.Tensor, optional
         Shape (C_out,).
-    stride, padding, dilation : int or tuple of two ints
+    stride, padding, dilation : int or tuple of one or two ints
         Those of the convolution this transposes.
-    output_padding : int or tuple of two ints
+    output_padding : int or tuple of one or two ints
         Extra rows/columns on the bottom/right; smaller than the stride or the dilation.
     groups : int
         Number of channel groups.
@@ -577,8 +635,8 @@ def conv_transpose2d(
     weight, stride, _, dilation, groups = _check_conv(
         input, weight, bias, stride, padding, dilation, groups, transposed=True
     )
-    padding = check_pair(padding, "padding", minimum=0)
-    output_padding = check_pair(output_padding, "output_padding", minimum=0)
+    padding = check_padding_pair(padding)
+    output_padding = check_padding_pair(output_padding, "output_padding")
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(
             f"output_padding must be smaller than either stride or dilation; got output_padding={output_padding}, "
@@ -655,8 +713,11 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
         raise ValueError(
             f"grad_output must have the shape of conv2d's output {list(expected)}; got {list(grad_output.shape)}"
         )
-    dy = grad_output.unsqueeze(0) if unbatched else grad_output  # N,O,oH,oW
-    grad_input = _transposed(dy, weight, stride, padding4[::2], input.shape[-2:], dilation, groups, "im2col")
-    grad_weight = _weight_grad(x, dy, weight.shape, stride, dilation, groups)  # O,Cg,kH,kW
+    compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
+    dy = (grad_output.unsqueeze(0) if unbatched else grad_output).to(compute)  # N,O,oH,oW
+    x, w = x.to(compute), weight.to(compute)
+    grad_input = _transposed(dy, w.conj(), stride, padding4[::2], input.shape[-2:], dilation, groups, "im2col")
+    grad_weight = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)  # O,Cg,kH,kW
     grad_bias = dy.sum((0, 2, 3))  # O
-    return (grad_input[0] if unbatched else grad_input), grad_weight, grad_bias
+    grads = (grad_input[0] if unbatched else grad_input), grad_weight, grad_bias
+    return tuple(g.to(input.dtype) for g in grads)

@@ -1,7 +1,8 @@
 """The functional interface of :mod:`coursekit.nn`, mirroring ``torch.nn.functional``.
 
 Convolutions live in :mod:`coursekit.nn.conv`, pooling in :mod:`coursekit.nn.pooling`,
-im2col in :mod:`coursekit.nn.unfold`; this module gathers them under torch's names.
+im2col in :mod:`coursekit.nn.unfold`, padding in :mod:`coursekit.nn.padding`; this module
+gathers them under torch's names.
 
 >>> from coursekit.nn import functional as F
 >>> sorted(F.__all__)[:3]
@@ -10,6 +11,7 @@ im2col in :mod:`coursekit.nn.unfold`; this module gathers them under torch's nam
 
 from .conv import choose_conv_method, conv1d, conv2d, conv2d_backward, conv_transpose2d
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_output_length
+from .padding import pad
 from .unfold import unfold
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "conv_transpose2d",
     "max_pool2d",
     "max_unpool2d",
+    "pad",
     "pool_output_length",
     "unfold",
 ]

@@ -9,7 +9,6 @@ how :func:`~coursekit.nn.functional.conv2d` computes (chapter 5 compares them).
 import math
 
 import torch
-import torch.nn.functional as F
 
 from .._validation import check_int, check_option
 from . import functional
@@ -83,7 +82,7 @@ class _ConvNd(torch.nn.Module):
         else:
             pads = tuple(p for p in (0,) * (2 - dims) + self.padding for _ in range(2))
         top, bottom, left, right = pads
-        return F.pad(input, (left, right, top, bottom)[: 2 * dims], mode=self.padding_mode)
+        return functional.pad(input, (left, right, top, bottom)[: 2 * dims], mode=self.padding_mode)
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
@@ -120,7 +119,7 @@ class Conv2d(_ConvNd):
     bias : bool
         Whether to learn an additive bias.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
-        How to pad; other than "zeros" pads with ``torch.nn.functional.pad`` first.
+        How to pad; other than "zeros" pads with :func:`coursekit.nn.functional.pad` first.
     device, dtype : optional
         Where and in which type to create the parameters.
     method : {"im2col", "direct", "fft", "auto"}

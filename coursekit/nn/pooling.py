@@ -8,8 +8,8 @@ which is how a 7 x 7 map pools to 4 x 4 with 2 x 2 windows.
 
 import torch
 
-from .._validation import check_int, check_pair
-from ._checks import check_input, check_positive_pair, check_tensor
+from .._validation import check_int
+from ._checks import check_dtype, check_input, check_padding_pair, check_positive_pair, check_tensor
 from .unfold import pad, windows
 
 
@@ -36,7 +36,7 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, op):
     kernel_size = check_positive_pair(kernel_size, "kernel_size")
     stride = kernel_size if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
     stride = check_positive_pair(stride, "stride")
-    padding = check_pair(padding, "padding", minimum=0)
+    padding = check_padding_pair(padding)
     dilation = check_positive_pair(dilation, "dilation")
     if any(2 * p > k for p, k in zip(padding, kernel_size)):
         raise ValueError(
@@ -123,6 +123,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
               [ 9, 14]]]])
     """
     input, unbatched = check_input(input, "max_pool2d")
+    check_dtype(input, "max_pool2d", complex=False)
     kernel_size, stride, padding, dilation, out_size, extra = _pool_args(
         input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d"
     )
@@ -163,7 +164,8 @@ def avg_pool2d(
     Each output pixel is the sum over its window divided by ``divisor_override`` if
     given, else by the window's size counting the zero padding (``count_include_pad``)
     or only the input pixels it covers. A partial window of ``ceil_mode`` never counts
-    the part beyond the padding.
+    the part beyond the padding. Integer inputs keep their dtype: the sum (in int64)
+    is divided and truncated towards zero, as in torch. Half precision sums in float32.
 
     Parameters
     ----------
@@ -209,23 +211,31 @@ def avg_pool2d(
               [1.8333, 2.8889]]]])
     """
     input, unbatched = check_input(input, "avg_pool2d")
+    check_dtype(input, "avg_pool2d")
     if divisor_override is not None and check_int(divisor_override, "divisor_override") == 0:
         raise ValueError("divisor_override must not be 0")
     kernel_size, stride, padding, _, out_size, extra = _pool_args(
         input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d"
     )
     x = pad(input, (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1]))
-    out = windows(x, kernel_size, stride, (1, 1), out_size).sum((-2, -1))  # N,C,oH,oW
+    exact = not (input.is_floating_point() or input.is_complex())
+    total = _ACCUMULATOR.get(input.dtype, torch.int64 if exact else input.dtype)
+    out = windows(x, kernel_size, stride, (1, 1), out_size).sum((-2, -1), dtype=total)  # N,C,oH,oW
     if divisor_override is not None:
-        out = out / divisor_override
+        divisor = divisor_override
     else:
         counts = []
         for o, s, p, k, n in zip(out_size, stride, padding, kernel_size, input.shape[-2:]):
             start = _starts(o, s, p, input.device)
             end = (start + k).clamp(max=n + p)  # a ceil-mode window stops at the padding's end
             counts.append(end - start if count_include_pad else end.clamp(max=n) - start.clamp(min=0))
-        out = out / (counts[0].view(-1, 1) * counts[1]).to(out.dtype)  # N,C,oH,oW
+        divisor = counts[0].view(-1, 1) * counts[1]  # oH,oW
+    out = torch.div(out, divisor, rounding_mode="trunc" if exact else None).to(input.dtype)  # N,C,oH,oW
     return out[0] if unbatched else out
+
+
+# half precision is summed in float32, as torch's kernels do; integers are summed in int64
+_ACCUMULATOR = {torch.float16: torch.float32, torch.bfloat16: torch.float32}
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -282,7 +292,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     kernel_size = check_positive_pair(kernel_size, "kernel_size")
     stride = kernel_size if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
     stride = check_positive_pair(stride, "stride")
-    padding = check_pair(padding, "padding", minimum=0)
+    padding = check_padding_pair(padding)
     size = [(n - 1) * s + k - 2 * p for n, s, k, p in zip(input.shape[-2:], stride, kernel_size, padding)]
     if output_size is not None:
         output_size = [int(v) for v in output_size][-2:] if len(output_size) in (2, 3, 4) else output_size

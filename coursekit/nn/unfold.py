@@ -6,21 +6,19 @@ window is a strided *view* of the (padded) input, so collecting all of them
 costs one copy, and a convolution becomes one matrix product (chapter 5).
 """
 
-import torch
-import torch.nn.functional as F
-
 from ._checks import check_input, check_padding_pair, check_positive_pair
+from .padding import pad as pad_last_axes
 
 
-def pad(input, padding, value=0.0):
-    """Pad (or, with negative amounts, crop) the last two axes.
+def pad(input, padding, value=0):
+    """Pad (or, with negative amounts, crop) the last two axes with ``value``.
 
     ``padding`` is ``(top, bottom, left, right)``; returns ``input`` itself when all are zero.
     """
     top, bottom, left, right = padding
     if not any(padding):
         return input
-    return F.pad(input, (left, right, top, bottom), value=value)
+    return pad_last_axes(input, (left, right, top, bottom), value=value)
 
 
 def windows(input, kernel_size, stride, dilation, out_size):
@@ -88,7 +86,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     out_size = check_window_fits(x.shape[-2:], kernel_size, stride, dilation)
     N, C = input.shape[:2]  # batch, channels
     cols = windows(x, kernel_size, stride, dilation, out_size)  # N,C,oH,oW,kH,kW
-    cols = cols.permute(0, 1, 4, 5, 2, 3).reshape(N, C * kernel_size[0] * kernel_size[1], -1)  # N,C*kH*kW,L
+    rows, L = C * kernel_size[0] * kernel_size[1], out_size[0] * out_size[1]  # values per block, blocks
+    cols = cols.permute(0, 1, 4, 5, 2, 3).reshape(N, rows, L)  # N,C*kH*kW,L
     return cols[0] if unbatched else cols
 
 
