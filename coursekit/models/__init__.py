@@ -15,6 +15,7 @@ from .alexnet import alexnet
 from .densenet import densenet121, densenet_small
 from .googlenet import googlenet
 from .nin import nin
+from .weights import classify_imagenet, imagenet_categories, load_torchvision_weights, pretrained
 from .resnet import resnet18, resnet34, resnet50, resnet_small
 from .vgg import vgg11, vgg16, vgg19
 
@@ -31,6 +32,10 @@ __all__ = [
     "nin",
     "densenet121",
     "densenet_small",
+    "load_torchvision_weights",
+    "pretrained",
+    "classify_imagenet",
+    "imagenet_categories",
     "resnet18",
     "resnet34",
     "resnet50",
