@@ -25,6 +25,19 @@ class TestNin:
         assert maps.shape == (2, 5, 7, 7)
         torch.testing.assert_close(model(x), maps.mean((2, 3)))
 
+    def test_batch_norm(self):
+        model = nin(batch_norm=True, layers="coursekit")
+        norms = [m for m in model.modules() if type(m).__name__ == "BatchNorm2d"]
+        convs = [m for m in model.modules() if type(m).__name__ == "Conv2d"]
+        assert len(norms) == 8 and [c.bias is None for c in convs] == [True] * 8 + [False]
+        ref = nin(batch_norm=True)
+        assert {k: v.shape for k, v in model.state_dict().items()} == {k: v.shape for k, v in ref.state_dict().items()}
+
+    def test_he_initialization(self):
+        torch.manual_seed(0)
+        conv = nin().block2[0]  # 5x5, 32 => 64: fan_in 800
+        assert abs(float(conv.weight.var()) * 800 / 2 - 1) < 0.05 and not conv.bias.any()
+
     def test_any_input_size(self):
         model = nin(in_channels=3)
         assert model(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
@@ -43,6 +56,7 @@ class TestNin:
             ({"num_classes": 0}, ValueError, "num_classes must be >= 1; got 0"),
             ({"in_channels": 0}, ValueError, "in_channels must be >= 1; got 0"),
             ({"layers": "jax"}, ValueError, r"layers must be one of 'torch', 'coursekit'; got 'jax'"),
+            ({"batch_norm": 1}, TypeError, "batch_norm must be a bool; got int 1"),
         ],
     )
     def test_bad_arguments(self, kwargs, error, message):

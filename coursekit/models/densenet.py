@@ -24,6 +24,7 @@ from torch import nn
 
 from .._validation import check_int
 from ._checks import check_input, check_num_classes
+from ._init import he_init
 from .small import layer_classes
 
 
@@ -160,9 +161,7 @@ class DenseNet(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.classifier = nn.Linear(channels, num_classes, **f)
-        for m in self.modules():  # torchvision's initialization
-            if getattr(m, "weight", None) is not None and m.weight.dim() == 4:
-                nn.init.kaiming_normal_(m.weight)
+        he_init(self)  # as torchvision
         nn.init.zeros_(self.classifier.bias)
 
     def forward(self, input):

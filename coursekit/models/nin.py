@@ -14,6 +14,7 @@ from torch import nn
 
 from .._validation import check_int
 from ._checks import check_input, check_num_classes
+from ._init import he_init
 from .small import layer_classes
 
 
@@ -35,25 +36,27 @@ class NiN(nn.Sequential):
         return super().forward(input)
 
 
-def _block(kinds, channels, kernel_size, f, last_relu=True):
+def _block(kinds, channels, kernel_size, f, batch_norm, last_relu=True):
     """Convolution ``channels[0] => channels[1]``, then 1x1 to ``channels[2]`` and to ``channels[3]``, with ReLUs.
 
-    Every convolution is followed by a ReLU, except the last one when ``last_relu`` is False.
+    Every convolution is followed by a ReLU (by a batch norm and a ReLU if ``batch_norm``),
+    except the last one when ``last_relu`` is False.
     """
     c_in, c1, c2, c3 = channels
-    layers = [
-        kinds.Conv2d(c_in, c1, kernel_size, padding=kernel_size // 2, **kinds.options, **f),
-        nn.ReLU(inplace=True),
-        kinds.Conv2d(c1, c2, 1, **kinds.options, **f),
-        nn.ReLU(inplace=True),
-        kinds.Conv2d(c2, c3, 1, **kinds.options, **f),
-    ]
-    if last_relu:
-        layers.append(nn.ReLU(inplace=True))
+    layers = []
+    for i, (a, b, k) in enumerate(((c_in, c1, kernel_size), (c1, c2, 1), (c2, c3, 1))):
+        activated = i < 2 or last_relu
+        normed = batch_norm and activated  # a batch norm's shift replaces the convolution's bias
+        layers.append(kinds.Conv2d(a, b, k, padding=k // 2, bias=not normed, **kinds.options, **f))
+        if normed:
+            layers.append(kinds.BatchNorm2d(b, **f))
+        if activated:
+            layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
 
 
-def nin(num_classes=10, in_channels=1, layers="torch", method=None, device=None, dtype=None):
+def nin(num_classes=10, in_channels=1, batch_norm=False, layers="torch", method=None, device=None,
+        dtype=None):
     """Network in network for 28x28 digits: three NiN blocks and global average pooling (104,266 parameters).
 
     Each block with its output shape ``(C, H, W)`` for a 28x28 input::
@@ -69,15 +72,20 @@ def nin(num_classes=10, in_channels=1, layers="torch", method=None, device=None,
     The overlapping 3x3 max poolings with stride 2 are the paper's. The paper also puts
     a ReLU after the last 1x1 convolution and dropout between blocks; here the class
     maps are left signed (a score may be negative, as any logit) and there is no
-    dropout. Any input of at least 4x4 pixels works: the pooling averages whatever
-    size the last maps have.
+    dropout. The convolutions start from He initialization (:func:`he_init`), without
+    which this plain stack of nine ReLU layers barely trains; ``batch_norm=True`` adds a
+    batch norm before every ReLU, as modern re-implementations do. Any input of at
+    least 4x4 pixels works: the pooling averages whatever size the last maps have.
 
     Parameters
     ----------
     num_classes : int, default 10
     in_channels : int, default 1
+    batch_norm : bool, default False
+        Batch norm between each convolution and its ReLU (the convolution then has no bias).
     layers : {"torch", "coursekit"}
-        Convolutions and poolings from ``torch.nn`` or ``coursekit.nn`` (same ``state_dict`` keys).
+        Convolutions, poolings and batch norms from ``torch.nn`` or ``coursekit.nn``
+        (same ``state_dict`` keys).
     method : str, optional
         For coursekit's convolutions; only with ``layers="coursekit"``.
     device, dtype : optional
@@ -91,8 +99,9 @@ def nin(num_classes=10, in_channels=1, layers="torch", method=None, device=None,
     Raises
     ------
     TypeError, ValueError
-        For a bad ``num_classes`` or ``in_channels``, an unknown ``layers``, a ``method`` with
-        torch's layers; from ``forward``, for an input without ``in_channels`` channels.
+        For a bad ``num_classes`` or ``in_channels``, a non-bool ``batch_norm``, an unknown
+        ``layers``, a ``method`` with torch's layers; from ``forward``, for an input without
+        ``in_channels`` channels.
 
     See Also
     --------
@@ -106,18 +115,22 @@ def nin(num_classes=10, in_channels=1, layers="torch", method=None, device=None,
     104266
     >>> net(torch.zeros(2, 1, 28, 28)).shape, net(torch.zeros(1, 1, 64, 48)).shape
     (torch.Size([2, 10]), torch.Size([1, 10]))
+    >>> sum(p.numel() for p in nin(batch_norm=True).parameters())   # 2 per norm, no conv bias
+    104682
     """
     num_classes = check_num_classes(num_classes)
     in_channels = check_int(in_channels, "in_channels", minimum=1)
+    if not isinstance(batch_norm, bool):
+        raise TypeError(f"batch_norm must be a bool; got {type(batch_norm).__name__} {batch_norm!r}")
     kinds = layer_classes(layers, method)
     f = {"device": device, "dtype": dtype}
     net = OrderedDict(
-        block1=_block(kinds, (in_channels, 32, 32, 32), 5, f),  # N,32,H,W
+        block1=_block(kinds, (in_channels, 32, 32, 32), 5, f, batch_norm),  # N,32,H,W
         pool1=kinds.MaxPool2d(3, stride=2, padding=1),  # N,32,H/2,W/2
-        block2=_block(kinds, (32, 64, 64, 64), 5, f),  # N,64,H/2,W/2
+        block2=_block(kinds, (32, 64, 64, 64), 5, f, batch_norm),  # N,64,H/2,W/2
         pool2=kinds.MaxPool2d(3, stride=2, padding=1),  # N,64,H/4,W/4
-        block3=_block(kinds, (64, 64, 64, num_classes), 3, f, last_relu=False),  # N,num_classes,H/4,W/4
+        block3=_block(kinds, (64, 64, 64, num_classes), 3, f, batch_norm, last_relu=False),  # N,num_classes,H/4,W/4
         gap=nn.AdaptiveAvgPool2d((1, 1)),  # N,num_classes,1,1
         flatten=nn.Flatten(),  # N,num_classes
     )
-    return NiN(in_channels, net)
+    return he_init(NiN(in_channels, net))
