@@ -36,7 +36,7 @@ class TestNin:
     def test_he_initialization(self):
         torch.manual_seed(0)
         conv = nin().block2[0]  # 5x5, 32 => 64: fan_in 800
-        assert abs(float(conv.weight.var()) * 800 / 2 - 1) < 0.05 and not conv.bias.any()
+        assert abs(float(conv.weight.detach().var()) * 800 / 2 - 1) < 0.05 and not conv.bias.any()
 
     def test_any_input_size(self):
         model = nin(in_channels=3)
