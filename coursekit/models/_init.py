@@ -24,7 +24,7 @@ def he_init(model):
     >>> import torch
     >>> _ = torch.manual_seed(0)
     >>> conv = he_init(nn.Conv2d(64, 64, 3))
-    >>> round(float(conv.weight.detach().var()) * 64 * 9, 1), float(conv.bias.abs().max())
+    >>> round(float(conv.weight.detach().var()) * 64 * 9, 1), float(conv.bias.detach().abs().max())
     (2.0, 0.0)
     """
     for m in model.modules():
