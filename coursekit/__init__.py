@@ -53,7 +53,7 @@ _EXPORTS = {
 
 _SUBMODULES = (
     "data", "lti", "probability", "fourier", "laplacian", "nn", "models", "train", "summarize",
-    "localization", "distributed", "plotting",
+    "localization", "distributed", "plotting", "interpret",
 )
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)

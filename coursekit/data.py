@@ -1,16 +1,32 @@
-"""Real and toy data that ships with the course's dependencies: nothing is downloaded.
+"""Real and toy data: what ships with the course's dependencies, and three classic data sets on request.
 
 - :func:`digits`: scikit-learn's 1,797 handwritten digits (8x8), resized for CNNs.
 - :func:`photo`: real photographs that ship with matplotlib.
 - :func:`x_image`, :func:`exercise_image`: the small images worked by hand in chapter 5.
+- :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10`: read by torchvision's dataset
+  classes from a cache folder (:func:`data_folder`), downloaded only when asked.
+- :func:`dataset`: the training data of the book's chapters, the digits unless the
+  environment variable ``COURSEKIT_DATASET`` names one of the three.
+- :class:`Transformed`: a data set whose images pass through a transform (augmentation).
+
+Nothing here downloads unless called with ``download=True``.
 """
 
+import os
+
 import numpy as np
+import torch
 
 from ._validation import check_int, check_option
 
 SPLITS = ("train", "test", "all")
 FORMATS = ("dataset", "tensors")
+# name -> (torchvision's class, its folder under the root, what a download costs)
+DATASETS = {
+    "mnist": ("MNIST", "MNIST/raw", "about 12 MB"),
+    "fashion_mnist": ("FashionMNIST", "FashionMNIST/raw", "about 30 MB"),
+    "cifar10": ("CIFAR10", "cifar-10-batches-py", "about 170 MB"),
+}
 
 # name -> (file in matplotlib's sample_data, description)
 PHOTOS = {
@@ -56,8 +72,6 @@ def digits(size=28, split="train", seed=0, test_fraction=0.25, format="dataset")
     >>> tuple(images.shape), int(labels.max())
     ((1797, 1, 8, 8), 9)
     """
-    import torch
-
     size = check_int(size, "size", minimum=8)
     split = check_option(split, "split", SPLITS)
     format = check_option(format, "format", FORMATS)
@@ -165,3 +179,195 @@ def exercise_image():
            [ 0., -2.,  0., -2.]])
     """
     return np.array([[0, 1, 0, 1], [0, 1, 0, 1], [1, 1, 1, 1], [0, -2, 0, -2]], dtype=np.float64)
+
+
+def data_folder(root=None):
+    """The folder that holds downloaded data sets.
+
+    Parameters
+    ----------
+    root : str or os.PathLike, optional
+        Returned as it is when given.
+
+    Returns
+    -------
+    str
+        ``root``, else the environment variable ``COURSEKIT_DATA``, else ``~/.cache/coursekit``.
+
+    Examples
+    --------
+    >>> data_folder("/data")
+    '/data'
+    """
+    if root is not None:
+        if not isinstance(root, (str, os.PathLike)):
+            raise TypeError(f"root must be a path (str or os.PathLike); got {type(root).__name__}")
+        return os.fspath(root)
+    return os.environ.get("COURSEKIT_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "coursekit")
+
+
+def _torchvision_dataset(name, split, root, download):
+    """torchvision's dataset ``name`` with images as float32 tensors (C, H, W) in [0, 1]."""
+    from ._torchvision import import_torchvision
+
+    split = check_option(split, "split", ("train", "test"))
+    if not isinstance(download, bool):
+        raise TypeError(f"download must be a bool; got {type(download).__name__}")
+    root = data_folder(root)
+    torchvision = import_torchvision()
+    from torchvision.transforms import v2
+
+    cls_name, folder, size = DATASETS[name]
+    to_tensor = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.ToPureTensor()])
+    try:
+        return getattr(torchvision.datasets, cls_name)(root, train=split == "train", download=download,
+                                                       transform=to_tensor)
+    except RuntimeError as err:
+        if download or "download=True" not in str(err):
+            raise
+        raise FileNotFoundError(
+            f"{cls_name} is not in {os.path.join(root, folder)}. Download it once ({size}, needs the internet) "
+            f"with coursekit.data.{name}(download=True), or set COURSEKIT_DATA (or root=) to a folder that "
+            f"holds it in torchvision's layout"
+        ) from err
+
+
+def mnist(split="train", root=None, download=False):
+    """MNIST: 70,000 handwritten digits, 28x28 grey (LeCun, Bottou, Bengio and Haffner, 1998).
+
+    Read with ``torchvision.datasets.MNIST`` from ``root/MNIST/raw`` (IDX files).
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        60,000 training or 10,000 test images.
+    root : str or os.PathLike, optional
+        The data folder; :func:`data_folder` by default (``COURSEKIT_DATA`` or ``~/.cache/coursekit``).
+    download : bool, default False
+        Download the files into ``root`` first if they are missing (needs the internet).
+
+    Returns
+    -------
+    torchvision.datasets.MNIST
+        A torch Dataset of pairs ``(image, label)``: float32 ``(1, 28, 28)`` in [0, 1], int in 0..9.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the files are missing and ``download`` is False; the message says how to download them.
+    ValueError, TypeError
+        For an unknown split or a non-bool ``download``.
+
+    See Also
+    --------
+    dataset : the switch that trains the book's networks on it. Book section 6.8.
+    """
+    return _torchvision_dataset("mnist", split, root, download)
+
+
+def fashion_mnist(split="train", root=None, download=False):
+    """Fashion-MNIST: 70,000 28x28 grey photographs of clothes in 10 classes (Xiao, Rasul and Vollgraf, 2017).
+
+    A drop-in replacement for MNIST, harder to classify. Read with
+    ``torchvision.datasets.FashionMNIST`` from ``root/FashionMNIST/raw``; arguments,
+    returns and errors as :func:`mnist`.
+
+    See Also
+    --------
+    dataset. Book section 6.8.
+    """
+    return _torchvision_dataset("fashion_mnist", split, root, download)
+
+
+def cifar10(split="train", root=None, download=False):
+    """CIFAR-10: 60,000 32x32 colour photographs in 10 classes (Krizhevsky, 2009).
+
+    Read with ``torchvision.datasets.CIFAR10`` from ``root/cifar-10-batches-py``
+    (50,000 training and 10,000 test images); images are float32 ``(3, 32, 32)`` in
+    [0, 1]. Arguments and errors as :func:`mnist`.
+
+    See Also
+    --------
+    dataset. Book section 6.8.
+    """
+    return _torchvision_dataset("cifar10", split, root, download)
+
+
+def dataset(name=None, split="train", root=None, download=False):
+    """The training data of the book's chapters: the digits, or a real data set named by ``COURSEKIT_DATASET``.
+
+    The chapters train on the 28x28 digits, which ship offline. Setting the environment
+    variable ``COURSEKIT_DATASET`` to ``mnist``, ``fashion_mnist`` or ``cifar10`` before
+    running a page reruns its training sections on that data set (downloaded once
+    beforehand, e.g. with ``python -c "import coursekit; coursekit.data.cifar10(download=True)"``;
+    best on a GPU).
+
+    Parameters
+    ----------
+    name : {"digits", "mnist", "fashion_mnist", "cifar10"}, optional
+        By default ``COURSEKIT_DATASET``, else ``"digits"``.
+    split : {"train", "test"}
+    root, download :
+        As for :func:`mnist` (unused for the digits).
+
+    Returns
+    -------
+    torch.utils.data.Dataset
+        Pairs ``(image, label)``, images float32 (C, H, W) in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or split; FileNotFoundError as :func:`mnist`.
+
+    Examples
+    --------
+    >>> image, label = dataset("digits", split="test")[0]
+    >>> tuple(image.shape)
+    (1, 28, 28)
+    """
+    source = "name"
+    if name is None:
+        name, source = os.environ.get("COURSEKIT_DATASET") or "digits", "COURSEKIT_DATASET"
+    name = check_option(name, source, ("digits",) + tuple(DATASETS))
+    if name == "digits":
+        return digits(size=28, split=check_option(split, "split", ("train", "test")))
+    return _torchvision_dataset(name, split, root, download)
+
+
+class Transformed(torch.utils.data.Dataset):
+    """A data set whose images pass through ``transform`` each time they are read.
+
+    Random transforms (crops, flips, small rotations) then give a new variant of every
+    image in every epoch: data augmentation.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+        Pairs ``(image, label)``.
+    transform : callable
+        Maps an image tensor to an image tensor, e.g. a ``torchvision.transforms.v2`` transform.
+
+    Examples
+    --------
+    >>> import torch
+    >>> flipped = Transformed(digits(size=8, split="test"), lambda image: image.flip(-1))
+    >>> image, label = flipped[0]
+    >>> torch.equal(image, digits(size=8, split="test")[0][0].flip(-1)), len(flipped)
+    (True, 450)
+    """
+
+    def __init__(self, dataset, transform):
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(f"dataset must be a Dataset with __getitem__ and __len__; got {type(dataset).__name__}")
+        if not callable(transform):
+            raise TypeError(f"transform must be callable; got {type(transform).__name__}")
+        self.dataset = dataset
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, index):
+        image, label = self.dataset[index]
+        return self.transform(image), label

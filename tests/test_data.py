@@ -1,8 +1,13 @@
+import os
+import re
+
+import dataset_files
 import numpy as np
 import pytest
 import torch
 
 from coursekit import data
+from coursekit._torchvision import import_torchvision
 
 
 class TestDigits:
@@ -90,3 +95,128 @@ class TestToyImages:
 
     def test_exercise_image(self):
         assert data.exercise_image()[3, 1] == -2
+
+
+@pytest.fixture
+def cifar_checksums(monkeypatch):
+    """Make torchvision's CIFAR10 accept the fixture's files (it checks every file's md5 sum)."""
+    cls = import_torchvision().datasets.CIFAR10
+
+    def accept(md5):
+        monkeypatch.setattr(cls, "train_list", [[f"data_batch_{i}", md5[f"data_batch_{i}"]] for i in range(1, 6)])
+        monkeypatch.setattr(cls, "test_list", [["test_batch", md5["test_batch"]]])
+        monkeypatch.setattr(cls, "meta", {**cls.meta, "md5": md5["batches.meta"]})
+
+    return accept
+
+
+class TestRealDatasets:
+    @pytest.mark.parametrize("loader, folder", [(data.mnist, "MNIST"), (data.fashion_mnist, "FashionMNIST")])
+    def test_reads_idx_files(self, tmp_path, loader, folder):
+        arrays = dataset_files.write_mnist(tmp_path, folder)
+        for split, prefix in (("train", "train"), ("test", "t10k")):
+            ds = loader(split, root=tmp_path)
+            images, labels = arrays[prefix]
+            assert len(ds) == len(labels)
+            image, label = ds[1]
+            assert image.dtype == torch.float32 and image.shape == (1, 28, 28) and type(image) is torch.Tensor
+            np.testing.assert_allclose(image[0].numpy(), images[1] / 255, atol=1e-6)
+            assert label == labels[1]
+
+    def test_reads_cifar10(self, tmp_path, cifar_checksums):
+        arrays, md5 = dataset_files.write_cifar10(tmp_path)
+        cifar_checksums(md5)
+        train, test = data.cifar10(root=tmp_path), data.cifar10("test", root=tmp_path)
+        assert len(train) == 10 and len(test) == 2 and train.classes[3] == "cat"
+        image, label = train[2]  # the first image of data_batch_2
+        assert image.shape == (3, 32, 32) and image.dtype == torch.float32
+        np.testing.assert_allclose(image.numpy(), arrays["data_batch_2"][0][0] / 255, atol=1e-6)
+        assert label == arrays["data_batch_2"][1][0]
+
+    def test_trains_in_batches(self, tmp_path):
+        dataset_files.write_mnist(tmp_path, sizes=(6, 2))
+        images, labels = next(iter(torch.utils.data.DataLoader(data.mnist(root=tmp_path), batch_size=4)))
+        assert images.shape == (4, 1, 28, 28) and labels.dtype == torch.int64
+
+    @pytest.mark.parametrize("loader, name, folder", [(data.mnist, "MNIST", "MNIST/raw"),
+                                                      (data.fashion_mnist, "FashionMNIST", "FashionMNIST/raw"),
+                                                      (data.cifar10, "CIFAR10", "cifar-10-batches-py")])
+    def test_offline_error_says_how_to_download(self, tmp_path, loader, name, folder):
+        message = (rf"{name} is not in {re.escape(str(tmp_path / folder))}\. Download it once \(.*needs the "
+                   rf"internet\) with coursekit\.data\.{loader.__name__}\(download=True\)")
+        with pytest.raises(FileNotFoundError, match=message):
+            loader(root=tmp_path)
+
+    def test_download_asks_torchvision(self, tmp_path, monkeypatch):
+        cls = import_torchvision().datasets.MNIST
+        monkeypatch.setattr(cls, "download", lambda self: dataset_files.write_mnist(self.root))
+        assert len(data.mnist(root=tmp_path, download=True)) == 5
+
+    def test_default_folder(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path))
+        assert data.data_folder() == str(tmp_path)
+        dataset_files.write_mnist(tmp_path)
+        assert len(data.mnist("test")) == 3
+        monkeypatch.delenv("COURSEKIT_DATA")
+        assert data.data_folder().endswith(os.path.join(".cache", "coursekit"))
+
+    @pytest.mark.parametrize(
+        "kwargs, error, message",
+        [
+            ({"split": "all"}, ValueError, r"split must be one of 'train', 'test'; got 'all'"),
+            ({"download": "yes"}, TypeError, "download must be a bool; got str"),
+            ({"root": 3}, TypeError, r"root must be a path \(str or os.PathLike\); got int"),
+        ],
+    )
+    def test_bad_input(self, kwargs, error, message):
+        with pytest.raises(error, match=message):
+            data.mnist(**kwargs)
+
+
+class TestDatasetSwitch:
+    def test_digits_by_default(self, monkeypatch):
+        monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
+        x, y = data.dataset(split="test")[0]
+        assert x.shape == (1, 28, 28) and len(data.dataset(split="test")) == 450
+
+    def test_environment_variable(self, tmp_path, monkeypatch):
+        dataset_files.write_mnist(tmp_path, "FashionMNIST")
+        monkeypatch.setenv("COURSEKIT_DATASET", "fashion_mnist")
+        assert len(data.dataset(root=tmp_path)) == 5
+        assert len(data.dataset("digits", split="train")) == 1347  # a name wins over the variable
+
+    def test_unknown_name(self, monkeypatch):
+        monkeypatch.setenv("COURSEKIT_DATASET", "imagenet")
+        with pytest.raises(ValueError, match=r"COURSEKIT_DATASET must be one of 'digits', 'mnist', "
+                                             r"'fashion_mnist', 'cifar10'; got 'imagenet'"):
+            data.dataset()
+        with pytest.raises(ValueError, match=r"name must be one of 'digits'"):
+            data.dataset("svhn")
+
+
+class TestTransformed:
+    def test_applies_the_transform_on_each_read(self):
+        base = torch.utils.data.TensorDataset(torch.arange(6.0).reshape(3, 1, 1, 2), torch.tensor([0, 1, 2]))
+        calls = []
+        ds = data.Transformed(base, lambda image: calls.append(1) or image * 10)
+        assert len(ds) == 3 and isinstance(ds, torch.utils.data.Dataset)
+        image, label = ds[1]
+        assert image.tolist() == [[[20.0, 30.0]]] and label == 1
+        ds[1]
+        assert len(calls) == 2
+
+    def test_with_torchvision_transforms(self):
+        import_torchvision()
+        from torchvision.transforms import v2
+
+        ds = data.Transformed(data.digits(size=16, split="test"), v2.RandomCrop(16, padding=2))
+        torch.manual_seed(0)
+        a = ds[0][0]
+        b = ds[0][0]
+        assert a.shape == (1, 16, 16) and not torch.equal(a, b)  # a new crop every read
+
+    def test_bad_arguments(self):
+        with pytest.raises(TypeError, match="transform must be callable; got int"):
+            data.Transformed(data.digits(size=8, split="test"), 3)
+        with pytest.raises(TypeError, match="dataset must be a Dataset with __getitem__ and __len__; got int"):
+            data.Transformed(3, abs)

@@ -2,7 +2,8 @@
 
 Chapter 5 (``small``): ``model1`` (dense), ``model2`` (two convolutions) and
 ``lenet5``, all for 28x28 single-channel images. Chapter 6 adds the ImageNet
-architectures, one module each.
+architectures, one module each, network in network (``nin``) and DenseNet
+(``densenet121``, ``densenet_small``).
 
 >>> from coursekit import models
 >>> sum(p.numel() for p in models.model2().parameters())
@@ -11,7 +12,10 @@ architectures, one module each.
 
 from .small import ImageClassifier, lenet5, model1, model2
 from .alexnet import alexnet
+from .densenet import densenet121, densenet_small
 from .googlenet import googlenet
+from .nin import nin
+from .weights import classify_imagenet, imagenet_categories, load_torchvision_weights, pretrained
 from .resnet import resnet18, resnet34, resnet50, resnet_small
 from .vgg import vgg11, vgg16, vgg19
 
@@ -25,6 +29,13 @@ __all__ = [
     "vgg16",
     "vgg19",
     "googlenet",
+    "nin",
+    "densenet121",
+    "densenet_small",
+    "load_torchvision_weights",
+    "pretrained",
+    "classify_imagenet",
+    "imagenet_categories",
     "resnet18",
     "resnet34",
     "resnet50",

@@ -9,6 +9,7 @@ then computes the same outputs.
 """
 
 from collections import OrderedDict
+from types import SimpleNamespace
 
 import torch
 from torch import nn
@@ -63,17 +64,37 @@ class ImageClassifier(nn.Sequential):
         return f"name={self.name!r}, input_shape={self.input_shape}"
 
 
-def _conv_and_pool(layers, method):
-    """Return the classes ``Conv2d, MaxPool2d, AvgPool2d`` for ``layers`` and their extra keyword arguments."""
+def layer_classes(layers, method=None):
+    """The layer classes a network is built from: ``torch.nn``'s or coursekit's own.
+
+    Parameters
+    ----------
+    layers : {"torch", "coursekit"}
+    method : str, optional
+        How coursekit's convolutions compute; only with ``layers="coursekit"``.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``BatchNorm2d`` and ``options``, the keyword
+        arguments every convolution takes (``method``).
+
+    Examples
+    --------
+    >>> kinds = layer_classes("coursekit", method="fft")
+    >>> kinds.Conv2d(1, 2, 3, **kinds.options), kinds.BatchNorm2d.__module__
+    (Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), method=fft), 'coursekit.nn.batchnorm')
+    """
     layers = check_option(layers, "layers", LAYERS)
     if layers == "torch":
         if method is not None:
             raise ValueError(f"method applies only to layers='coursekit'; got method={method!r} with layers='torch'")
-        return nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, {}
+        return SimpleNamespace(Conv2d=nn.Conv2d, MaxPool2d=nn.MaxPool2d, AvgPool2d=nn.AvgPool2d,
+                               BatchNorm2d=nn.BatchNorm2d, options={})
     from .. import nn as cknn
 
-    options = {} if method is None else {"method": method}
-    return cknn.Conv2d, cknn.MaxPool2d, cknn.AvgPool2d, options
+    return SimpleNamespace(Conv2d=cknn.Conv2d, MaxPool2d=cknn.MaxPool2d, AvgPool2d=cknn.AvgPool2d,
+                           BatchNorm2d=cknn.BatchNorm2d, options={} if method is None else {"method": method})
 
 
 def model1(device=None, dtype=None):
@@ -168,7 +189,8 @@ def model2(layers="torch", method=None, device=None, dtype=None):
     >>> net(torch.zeros(3, 1, 28, 28)).shape
     torch.Size([3, 10])
     """
-    Conv2d, MaxPool2d, _, options = _conv_and_pool(layers, method)
+    kinds = layer_classes(layers, method)
+    Conv2d, MaxPool2d, options = kinds.Conv2d, kinds.MaxPool2d, kinds.options
     factory = {"device": device, "dtype": dtype}
     net = OrderedDict(
         conv1=Conv2d(1, 8, 5, **options, **factory),  # N,8,24,24
@@ -242,7 +264,8 @@ def lenet5(layers="torch", method=None, device=None, dtype=None):
     >>> net(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])
     """
-    Conv2d, _, AvgPool2d, options = _conv_and_pool(layers, method)
+    kinds = layer_classes(layers, method)
+    Conv2d, AvgPool2d, options = kinds.Conv2d, kinds.AvgPool2d, kinds.options
     factory = {"device": device, "dtype": dtype}
     net = OrderedDict(
         c1=Conv2d(1, 6, 5, padding=2, **options, **factory),  # N,6,28,28

@@ -1,14 +1,15 @@
 """The functional interface of :mod:`coursekit.nn`, mirroring ``torch.nn.functional``.
 
 Convolutions live in :mod:`coursekit.nn.conv`, pooling in :mod:`coursekit.nn.pooling`,
-im2col in :mod:`coursekit.nn.unfold`, padding in :mod:`coursekit.nn.padding`; this module
-gathers them under torch's names.
+im2col in :mod:`coursekit.nn.unfold`, padding in :mod:`coursekit.nn.padding`, batch
+normalization in :mod:`coursekit.nn.batchnorm`; this module gathers them under torch's names.
 
 >>> from coursekit.nn import functional as F
 >>> sorted(F.__all__)[:3]
-['avg_pool2d', 'choose_conv_method', 'conv1d']
+['avg_pool2d', 'batch_norm', 'batch_norm_backward']
 """
 
+from .batchnorm import batch_norm, batch_norm_backward
 from .conv import choose_conv_method, conv1d, conv2d, conv2d_backward, conv_transpose2d
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_output_length
 from .padding import pad
@@ -16,6 +17,8 @@ from .unfold import unfold
 
 __all__ = [
     "avg_pool2d",
+    "batch_norm",
+    "batch_norm_backward",
     "choose_conv_method",
     "conv1d",
     "conv2d",
