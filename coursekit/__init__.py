@@ -52,7 +52,7 @@ _EXPORTS = {
 }
 
 _SUBMODULES = (
-    "data", "lti", "probability", "fourier", "laplacian", "nn", "models", "train", "summarize",
+    "data", "lti", "probability", "fourier", "fft", "laplacian", "nn", "models", "train", "summarize",
     "localization", "distributed", "plotting",
 )
 
