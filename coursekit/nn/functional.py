@@ -11,6 +11,7 @@ im2col in :mod:`coursekit.nn.unfold`; this module gathers them under torch's nam
 from .conv import choose_conv_method, conv1d, conv2d, conv2d_backward, conv_transpose2d
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_output_length
 from .unfold import unfold
+from .winograd import winograd_conv, winograd_matrices
 
 __all__ = [
     "avg_pool2d",
@@ -23,4 +24,6 @@ __all__ = [
     "max_unpool2d",
     "pool_output_length",
     "unfold",
+    "winograd_conv",
+    "winograd_matrices",
 ]

@@ -123,7 +123,7 @@ class Conv2d(_ConvNd):
         How to pad; other than "zeros" pads with ``torch.nn.functional.pad`` first.
     device, dtype : optional
         Where and in which type to create the parameters.
-    method : {"im2col", "direct", "fft", "auto"}
+    method : {"im2col", "direct", "fft", "winograd", "winograd4x4", "auto"}
         How to compute the convolution.
 
     Attributes
