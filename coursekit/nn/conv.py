@@ -16,9 +16,10 @@ summed over the input channels ``c`` of the group of ``o``. This module computes
 * ``"winograd"``, ``"winograd4x4"``: Winograd's minimal filtering F(2x2, 3x3) and
   F(4x4, 3x3) for stride-1 3x3 kernels (:mod:`coursekit.nn.winograd`);
 
-and ``"auto"`` picks the cheapest by a cost model. The backward pass is a transposed
-convolution (:func:`conv_transpose2d`) and a correlation of the input with the output
-gradient (:func:`conv2d_backward`).
+and ``"auto"`` picks the cheapest by a cost model, or, in benchmark mode
+(:mod:`coursekit.nn.autotune`), by timing them once per configuration. The backward
+pass is a transposed convolution (:func:`conv_transpose2d`) and a correlation of the
+input with the output gradient (:func:`conv2d_backward`).
 """
 
 import functools
@@ -29,7 +30,7 @@ import torch
 from .. import _fft
 from .._validation import check_int, check_option, check_pair
 from ._checks import check_groups, check_input, check_like, check_positive_pair, check_tensor
-from . import winograd
+from . import autotune, winograd
 from .unfold import check_window_fits, pad, windows
 
 METHODS = ("auto", "direct", "im2col", "fft", "winograd", "winograd4x4")
@@ -387,6 +388,12 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
     """conv2d on checked, batched arguments; ``padding4`` may hold negative amounts (crops)."""
     x = pad(input, padding4)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
+    if method == "auto" and autotune.benchmark_mode():  # time the methods once per configuration
+        key = (tuple(x.shape), tuple(weight.shape), stride, dilation, groups, x.dtype, x.device)
+        methods = autotune.candidates(weight.shape[-2:], stride, dilation)
+        method = autotune.fastest(
+            lambda m: _IMPLEMENTATIONS[m](x, weight, stride, dilation, groups, out_size), methods, key, x.device
+        )
     if method == "auto":
         method = _cost_model(input.shape, weight.shape, x.shape[-2:], out_size, groups)
     out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)  # N,O,oH,oW
@@ -420,7 +427,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         How to compute it; all agree to rounding (see the module docstring). "winograd"
         (F(2x2, 3x3) tiles, 2.25x fewer multiplications than direct) and "winograd4x4"
         (F(4x4, 3x3), 4x fewer, a larger float32 error) serve stride-1, dilation-1
-        3x3 kernels only.
+        3x3 kernels only. "auto" asks :func:`choose_conv_method`, or times the
+        methods in benchmark mode (:func:`coursekit.nn.functional.benchmark_mode`).
 
     Returns
     -------

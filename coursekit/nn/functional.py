@@ -5,9 +5,10 @@ im2col in :mod:`coursekit.nn.unfold`; this module gathers them under torch's nam
 
 >>> from coursekit.nn import functional as F
 >>> sorted(F.__all__)[:3]
-['avg_pool2d', 'choose_conv_method', 'conv1d']
+['avg_pool2d', 'benchmark_cache', 'benchmark_mode']
 """
 
+from .autotune import benchmark_cache, benchmark_mode, clear_benchmark_cache
 from .conv import choose_conv_method, conv1d, conv2d, conv2d_backward, conv_transpose2d
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_output_length
 from .unfold import unfold
@@ -15,7 +16,10 @@ from .winograd import winograd_conv, winograd_matrices
 
 __all__ = [
     "avg_pool2d",
+    "benchmark_cache",
+    "benchmark_mode",
     "choose_conv_method",
+    "clear_benchmark_cache",
     "conv1d",
     "conv2d",
     "conv2d_backward",
