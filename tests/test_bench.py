@@ -84,3 +84,45 @@ class TestPlots:
         plots.plot_conv2d_ratios(result, axes[2])
         assert axes[0].get_xscale() == "log" and axes[0].lines
         plt.close(fig)
+
+
+class TestNewPlots:
+    """The FFT and Winograd figures, from rows shaped like the benchmark's."""
+
+    ROWS = [
+        {"suite": "fft", "case": f"n={n:,} ({kind})", "subject": "coursekit.fft.fft", "seconds": t,
+         "reference": "numpy.fft.fft", "reference_seconds": t / 5, "status": "ok", "ratio": 5.0}
+        for n, kind, t in [(1024, "radix-2", 1e-4), (4096, "radix-2", 5e-4), (4099, "Bluestein", 3e-3)]
+    ] + [
+        {"suite": "conv2d", "case": "VGG-16 conv3_3 [cpu]", "subject": f"{m} forward", "seconds": t,
+         "reference": "im2col forward", "reference_seconds": 0.05, "status": "ok", "ratio": t / 0.05}
+        for m, t in [("winograd", 0.03), ("winograd4x4", 0.025)]
+    ]
+
+    def _axes(self):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        return plt.subplots(1, 2)
+
+    def test_draw(self):
+        from coursekit.bench import plots
+
+        fig, axes = self._axes()
+        plots.plot_fft({"rows": self.ROWS}, axes[0])
+        plots.plot_winograd({"rows": self.ROWS}, axes[1])
+        assert len(axes[0].lines) == 4 and axes[0].get_xscale() == "log"
+        assert len(axes[1].patches) == 2
+        fig.clf()
+
+    def test_say_so_without_rows(self):
+        from coursekit.bench import plots
+
+        fig, axes = self._axes()
+        plots.plot_fft({"rows": []}, axes[0])
+        plots.plot_winograd({"rows": []}, axes[1])
+        assert axes[0].texts[0].get_text() == "no FFT timings in this run"
+        assert axes[1].texts[0].get_text() == "no Winograd timings on cpu in this run"
+        fig.clf()

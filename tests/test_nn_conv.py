@@ -159,8 +159,11 @@ class TestConv2d:
             conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3), torch.zeros(3))
 
     def test_unknown_method(self):
-        with pytest.raises(ValueError, match=r"method must be one of 'auto', 'direct', 'im2col', 'fft'; got 'winograd'"):
-            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), method="winograd")
+        with pytest.raises(
+            ValueError,
+            match=r"method must be one of 'auto', 'direct', 'im2col', 'fft', 'winograd', 'winograd4x4'; got 'gemm'",
+        ):
+            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), method="gemm")
 
     def test_input_dimensions(self):
         with pytest.raises(ValueError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got"):

@@ -123,7 +123,9 @@ class TestConvModules:
             nn.Conv2d(1, 1, (3, 3, 3))
 
     def test_unknown_method(self):
-        with pytest.raises(ValueError, match=r"method must be one of 'auto', 'direct', 'im2col', 'fft'; got 'fast'"):
+        with pytest.raises(
+            ValueError, match=r"method must be one of 'auto', 'direct', 'im2col', 'fft', 'winograd', 'winograd4x4'; got"
+        ):
             nn.Conv2d(1, 1, 3, method="fast")
 
     def test_model2_parameter_counts(self):

@@ -10,7 +10,7 @@ from . import layers, signals
 from .machine import describe
 from .report import table, write_json
 
-SUITES = ("convolve", "fft_convolve", "integers", "conv2d", "training")
+SUITES = ("convolve", "fft_convolve", "fft", "integers", "conv2d", "training")
 
 
 def _devices(choice):
@@ -35,6 +35,8 @@ def run(quick=False, suites=SUITES, device=None, log=sys.stderr):
         collect(signals.convolve_1d(quick))
     if "fft_convolve" in suites:
         collect(signals.fft_convolve_nd(quick))
+    if "fft" in suites:
+        collect(signals.fft_1d(quick))
     if "integers" in suites:
         collect(signals.integers(quick))
     for dev in _devices(device):

@@ -8,6 +8,7 @@ from .rows import Row, failed, skipped
 from .timing import median_time
 
 METHODS = ("direct", "im2col", "fft", "auto")
+WINOGRAD = ("winograd", "winograd4x4")  # for stride-1 3x3 kernels only
 
 # name: (input shape N,C,H,W; weight shape C_out,C_in,kH,kW; stride; padding)
 CNN_SHAPES = {
@@ -18,7 +19,18 @@ CNN_SHAPES = {
     "VGG 3x3, 64 ch, 56x56": ((8, 64, 56, 56), (64, 64, 3, 3), 1, 1),
     "AlexNet conv1": ((8, 3, 224, 224), (64, 3, 11, 11), 4, 2),
 }
-QUICK_SHAPES = {"model2 conv1": ((8, 1, 28, 28), (8, 1, 5, 5), 1, 0)}
+# VGG-16's 3x3 layers (the last of each block) on one 224x224 image: where Winograd's F(2x2, 3x3) should pay
+VGG16_LAYERS = {
+    "VGG-16 conv1_2, 64 ch, 224x224": ((1, 64, 224, 224), (64, 64, 3, 3), 1, 1),
+    "VGG-16 conv2_2, 128 ch, 112x112": ((1, 128, 112, 112), (128, 128, 3, 3), 1, 1),
+    "VGG-16 conv3_3, 256 ch, 56x56": ((1, 256, 56, 56), (256, 256, 3, 3), 1, 1),
+    "VGG-16 conv4_3, 512 ch, 28x28": ((1, 512, 28, 28), (512, 512, 3, 3), 1, 1),
+    "VGG-16 conv5_3, 512 ch, 14x14": ((1, 512, 14, 14), (512, 512, 3, 3), 1, 1),
+}
+QUICK_SHAPES = {
+    "model2 conv1": ((8, 1, 28, 28), (8, 1, 5, 5), 1, 0),
+    "3x3, 16 ch, 28x28": ((2, 16, 28, 28), (16, 16, 3, 3), 1, 1),
+}
 
 
 def large_kernel_shapes(quick):
@@ -75,7 +87,7 @@ def conv2d(device, quick):
     gflops = matmul_rate(device, quick)
     yield Row("conv2d", f"float32 matmul on {device}", "torch.mm", extra={"gflops": gflops})
     torch.manual_seed(0)
-    shapes = dict(QUICK_SHAPES if quick else CNN_SHAPES)
+    shapes = dict(QUICK_SHAPES) if quick else {**CNN_SHAPES, **VGG16_LAYERS}
     shapes.update(large_kernel_shapes(quick))
     for case, (xs, ws, stride, padding) in shapes.items():
         x = torch.randn(xs, device=device)
@@ -99,7 +111,8 @@ def conv2d(device, quick):
             yield skipped("conv2d", label, "coursekit conv2d", "torch", f"not available ({conv})")
             continue
         own = {}
-        for method in METHODS:
+        winograd = WINOGRAD if tuple(ws[2:]) == (3, 3) and stride == 1 else ()
+        for method in (*METHODS[:-1], *winograd, METHODS[-1]):
             try:
                 out = conv(x, w, stride=stride, padding=padding, method=method)
             except Exception as err:  # a method that cannot run this shape is reported, not fatal
@@ -129,10 +142,34 @@ def conv2d(device, quick):
                 continue
             both = median_time(step, device=device)
             yield Row("conv2d", label, f"{method} forward+backward", both, "torch forward+backward", torch_both)
-        if "auto" in own and len(own) > 1:
-            best = min((t, m) for m, t in own.items() if m != "auto")
+        for method in (m for m in winograd if m in own and "im2col" in own):
+            limit = 1.0 if method == "winograd" and "VGG" in case else None  # the target: faster than im2col
+            yield Row("conv2d", label, f"{method} forward", own[method], "im2col forward", own["im2col"],
+                      limit=limit)
+        # "auto" never picks winograd4x4 (float32 error an order of magnitude larger): not a rival
+        rivals = {m: t for m, t in own.items() if m not in ("auto", "winograd4x4")}
+        if "auto" in own and rivals:
+            best = min((t, m) for m, t in rivals.items())
             yield Row("conv2d", label, "auto forward", own["auto"], f"best own method ({best[1]})", best[0],
                       limit=1.5)
+            yield benchmark_mode_row(conv, x, w, stride, padding, label, best, device)
+
+
+def benchmark_mode_row(conv, x, w, stride, padding, label, best, device):
+    """conv2d "auto" with benchmark mode on (after its first, timing call) against the best method."""
+    from coursekit.nn import functional
+
+    functional.clear_benchmark_cache()
+    previous = functional.benchmark_mode(True)
+    try:
+        conv(x, w, stride=stride, padding=padding, method="auto")  # times the candidates once
+        (chosen,) = functional.benchmark_cache().values()
+        seconds = median_time(lambda: conv(x, w, stride=stride, padding=padding, method="auto"), device=device)
+    finally:
+        functional.benchmark_mode(previous)
+        functional.clear_benchmark_cache()
+    return Row("conv2d", label, "auto forward, benchmark mode", seconds, f"best own method ({best[1]})", best[0],
+               limit=1.2, extra={"chosen": chosen})
 
 
 def small_resnet(layers="torch"):

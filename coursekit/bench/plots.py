@@ -90,3 +90,45 @@ def plot_conv2d_ratios(result, ax, device="cpu"):
     else:
         ax.text(0.5, 0.5, f"no conv2d forward timings on {device} in this run", ha="center",
                 transform=ax.transAxes)
+
+
+def plot_fft(result, ax):
+    """Log-log time against length: the from-scratch FFT (radix-2 and Bluestein) and numpy.fft."""
+    rows = [r for r in result["rows"] if r["suite"] == "fft" and r["status"] == "ok" and r["seconds"]]
+    if not rows:
+        ax.text(0.5, 0.5, "no FFT timings in this run", ha="center", transform=ax.transAxes)
+        return
+    for kind, marker in (("radix-2", "o"), ("Bluestein", "s")):
+        points = sorted((float(re.match(r"n=([\d,]+)", r["case"]).group(1).replace(",", "")), r)
+                        for r in rows if kind in r["case"])
+        if points:
+            sizes = [n for n, _ in points]
+            ax.loglog(sizes, [r["seconds"] for _, r in points], f"-{marker}", markersize=4,
+                      label=f"coursekit.fft.fft ({kind})")
+            ax.loglog(sizes, [r["reference_seconds"] for _, r in points], f"--{marker}", markersize=4,
+                      label=f"numpy.fft.fft ({kind} lengths)", fillstyle="none")
+    ax.set_xlabel("length n")
+    ax.set_ylabel("median time (s)")
+    ax.set_title("The FFT from scratch against NumPy's")
+    ax.legend(fontsize=7)
+
+
+def plot_winograd(result, ax, device="cpu"):
+    """Bars of the Winograd methods' forward time over im2col's, per 3x3 layer; below 1 Winograd is faster."""
+    rows = [r for r in result["rows"] if r["suite"] == "conv2d" and r["case"].endswith(f"[{device}]")
+            and r["reference"] == "im2col forward" and r["ratio"]]
+    cases = list(dict.fromkeys(r["case"].rsplit(" [", 1)[0] for r in rows))
+    methods = list(dict.fromkeys(r["subject"].split()[0] for r in rows))
+    width = 0.8 / max(len(methods), 1)
+    for i, method in enumerate(methods):
+        ratios = {r["case"].rsplit(" [", 1)[0]: r["ratio"] for r in rows if r["subject"].split()[0] == method}
+        ax.barh([j + i * width for j in range(len(cases))], [ratios.get(c, 0) for c in cases], height=width,
+                label=method)
+    ax.set_yticks([j + 0.4 - width / 2 for j in range(len(cases))], cases, fontsize=7)
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"time / coursekit im2col time ({device}; < 1 is faster)")
+    ax.set_title("Winograd F(2x2,3x3) and F(4x4,3x3) against im2col")
+    if methods:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, f"no Winograd timings on {device} in this run", ha="center", transform=ax.transAxes)

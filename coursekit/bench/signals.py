@@ -1,4 +1,4 @@
-"""Suites for NumPy-side convolution: 1-D ``convolve``, ``fft_convolve`` (1-D, 2-D), ``multiply_integers``."""
+"""Suites for NumPy-side code: 1-D ``convolve``, ``fft_convolve`` (1-D, 2-D), ``multiply_integers``, the FFT."""
 
 import random
 
@@ -123,3 +123,32 @@ def integers(quick):
             ga, gb = gmpy2.mpz(a), gmpy2.mpz(b)
             gmp = median_time(lambda: ga * gb, min_total=0.5, max_repeat=5)
             yield Row("integers", case, "multiply_integers", seconds, "gmpy2 (GMP): the limit", gmp)
+
+
+def fft_1d(quick):
+    """coursekit.fft.fft (radix-2 for powers of two, Bluestein otherwise) against numpy.fft.fft.
+
+    Complex float64 input; the target, within 10x of NumPy's FFT (C, mixed radix) from
+    n = 4096 on, is for the radix-2 path. Bluestein runs three radix-2 FFTs of length
+    at least 2n - 1 where NumPy's own Bluestein picks a shorter fast length.
+    """
+    try:
+        from coursekit import fft as ckfft
+    except ImportError as err:
+        ckfft = err
+    rng = np.random.default_rng(3)
+    powers = [1024, 4096, 16384] if quick else [1024, 4096, 16384, 65536, 2**18, 2**20]
+    others = [1000, 4099] if quick else [1000, 4099, 10007, 100_003]
+    for n in powers + others:
+        case = f"n={n:,} ({'radix-2' if n & (n - 1) == 0 else 'Bluestein'})"
+        x = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+        ref = median_time(lambda x=x: np.fft.fft(x))
+        if isinstance(ckfft, Exception):
+            yield skipped("fft", case, "coursekit.fft.fft", "numpy.fft.fft", f"not available ({ckfft})")
+            continue
+        if not _close(ckfft.fft(x), np.fft.fft(x), rtol=1e-12):
+            yield failed("fft", case, "coursekit.fft.fft", "numpy.fft.fft", "result differs")
+            continue
+        seconds = median_time(lambda x=x: ckfft.fft(x))
+        limit = 10.0 if n >= 4096 and n & (n - 1) == 0 else None
+        yield Row("fft", case, "coursekit.fft.fft", seconds, "numpy.fft.fft", ref, limit=limit)

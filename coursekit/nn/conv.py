@@ -13,25 +13,30 @@ summed over the input channels ``c`` of the group of ``o``. This module computes
   then one matrix product per group;
 * ``"fft"``: the convolution rule of chapter 4 with the flipped kernel, channels summed
   in the frequency domain;
+* ``"winograd"``, ``"winograd4x4"``: Winograd's minimal filtering F(2x2, 3x3) and
+  F(4x4, 3x3) for stride-1 3x3 kernels (:mod:`coursekit.nn.winograd`);
 
-and ``"auto"`` picks the cheapest by a cost model. The backward pass is a transposed
-convolution (:func:`conv_transpose2d`) and a correlation of the input with the output
-gradient (:func:`conv2d_backward`).
+and ``"auto"`` picks the cheapest by a cost model, or, in benchmark mode
+(:mod:`coursekit.nn.autotune`), by timing them once per configuration. The backward
+pass is a transposed convolution (:func:`conv_transpose2d`) and a correlation of the
+input with the output gradient (:func:`conv2d_backward`).
 
 Every method takes floating, complex and integer tensors (not bool) and returns the
 input's dtype, as torch does. Half precision (float16, bfloat16) is computed in float32
 and rounded once at the end. Integers are computed exactly (wrapping around on overflow
-like torch's integer kernels): "fft" hands them to "im2col", since a floating-point FFT
-would round them. An empty batch (N = 0) gives an empty output and zero weight
-gradients; "fft" hands it to "direct", as FFT libraries refuse empty transforms.
+like torch's integer kernels): "fft" and the Winograd methods hand them to "im2col",
+since their floating-point transforms would round them. An empty batch (N = 0) gives an
+empty output and zero weight gradients; "fft" and Winograd hand it to "direct".
 """
 
+import functools
 import math
 
 import torch
 
 from .. import _fft
-from .._validation import check_int, check_option
+from .._validation import check_int, check_option, check_pair
+from . import autotune, winograd
 from ._checks import (
     check_dtype,
     check_groups,
@@ -43,7 +48,7 @@ from ._checks import (
 )
 from .unfold import check_window_fits, pad, windows
 
-METHODS = ("auto", "direct", "im2col", "fft")
+METHODS = ("auto", "direct", "im2col", "fft", "winograd", "winograd4x4")
 
 
 def _channels_last(x):
@@ -268,7 +273,13 @@ def _im2col_autograd(x, weight, stride, dilation, groups, out_size):
     return _im2col(x, weight, stride, dilation, groups, out_size)
 
 
-_IMPLEMENTATIONS = {"direct": _direct, "im2col": _im2col_autograd, "fft": _fourier}
+_IMPLEMENTATIONS = {
+    "direct": _direct,
+    "im2col": _im2col_autograd,
+    "fft": _fourier,
+    "winograd": winograd.conv_method,
+    "winograd4x4": functools.partial(winograd.conv_method, method="winograd4x4"),
+}
 
 
 def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1):
@@ -315,16 +326,18 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
 
 
 def _choose(method, input, weight, padded, out_size, groups):
-    """The method that computes ``method``: "auto" by the cost model, "fft" only where an FFT can serve.
+    """The method that computes ``method``: "auto" by the cost model, transforms only where they serve.
 
-    Integers go to "im2col", whose integer products are exact (a floating-point FFT
-    would round them); empty tensors to "direct" (an FFT library refuses an empty batch).
+    Integers go to "im2col", whose integer products are exact (a floating-point FFT or
+    Winograd transform would round them); empty tensors to "direct" (an FFT library
+    refuses an empty batch).
     """
     if method == "auto":
         method = _cost_model(input.shape, weight.shape, padded, out_size, groups)
-    if method == "fft" and not (input.is_floating_point() or input.is_complex()):
+    transform = method == "fft" or method.startswith("winograd")
+    if transform and not (input.is_floating_point() or input.is_complex()):
         return "im2col"
-    if method == "fft" and (input.numel() == 0 or weight.numel() == 0):
+    if transform and (input.numel() == 0 or weight.numel() == 0):
         return "direct"
     return method
 
@@ -420,6 +433,12 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
     compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
     x, weight = pad(input.to(compute), padding4), weight.to(compute)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
+    if method == "auto" and autotune.benchmark_mode() and x.is_floating_point() and x.numel() and weight.numel():
+        key = (tuple(x.shape), tuple(weight.shape), stride, dilation, groups, x.dtype, x.device)
+        methods = autotune.candidates(weight.shape[-2:], stride, dilation)
+        method = autotune.fastest(  # time the methods once per configuration
+            lambda m: _IMPLEMENTATIONS[m](x, weight, stride, dilation, groups, out_size), methods, key, x.device
+        )
     method = _choose(method, input, weight, x.shape[-2:], out_size, groups)
     out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)  # N,O,oH,oW
     if bias is not None:
@@ -454,13 +473,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         the odd one on the bottom/right, so the output has the input's size.
     groups : int
         Input and output channels split into this many independent groups.
-    method : {"im2col", "direct", "fft", "auto"}
+    method : {"im2col", "direct", "fft", "winograd", "winograd4x4", "auto"}
         How to compute it; all agree to rounding. "direct" and "im2col" round like
         any sum of products, each output relative to its own terms. The error of
         "fft" is bounded by norms instead: at most about ``eps log2(fH fW)`` times
         ``||x||_2 ||W||_2`` (one padded image's and one kernel's), on every output
         alike, so outputs far below the largest lose their relative accuracy; and a
         NaN or inf anywhere in an image spreads to all of that image's outputs.
+        "winograd" (F(2x2, 3x3) tiles, 2.25x fewer multiplications than direct) and
+        "winograd4x4" (F(4x4, 3x3), 4x fewer, a larger float32 error) serve stride-1,
+        dilation-1 3x3 kernels only. "auto" asks :func:`choose_conv_method`, or times
+        the methods in benchmark mode (:func:`coursekit.nn.functional.benchmark_mode`).
 
     Returns
     -------
@@ -474,7 +497,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         If an argument is not a tensor, an int argument is not an int, dtypes differ,
         or ``input`` is bool.
     ValueError
-        If shapes, channels, groups, sizes or devices do not fit, or ``method`` is unknown.
+        If shapes, channels, groups, sizes or devices do not fit, ``method`` is unknown,
+        or a Winograd method is asked for another kernel size, stride or dilation.
 
     See Also
     --------
@@ -523,7 +547,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     groups : int
         Number of channel groups.
     method : {"im2col", "direct", "fft", "auto"}
-        As for :func:`conv2d`.
+        As for :func:`conv2d` (the Winograd methods need 3x3 kernels).
 
     Returns
     -------
@@ -602,8 +626,9 @@ def conv_transpose2d(
         Extra rows/columns on the bottom/right; smaller than the stride or the dilation.
     groups : int
         Number of channel groups.
-    method : {"im2col", "direct", "fft", "auto"}
-        Method of the underlying correlation (after zero insertion).
+    method : {"im2col", "direct", "fft", "winograd", "winograd4x4", "auto"}
+        Method of the underlying correlation (after zero insertion); the Winograd
+        methods serve 3x3 kernels without dilation.
 
     Returns
     -------

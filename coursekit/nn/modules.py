@@ -122,7 +122,7 @@ class Conv2d(_ConvNd):
         How to pad; other than "zeros" pads with :func:`coursekit.nn.functional.pad` first.
     device, dtype : optional
         Where and in which type to create the parameters.
-    method : {"im2col", "direct", "fft", "auto"}
+    method : {"im2col", "direct", "fft", "winograd", "winograd4x4", "auto"}
         How to compute the convolution.
 
     Attributes

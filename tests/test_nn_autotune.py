@@ -1,0 +1,99 @@
+"""coursekit.nn.autotune: benchmark mode for conv2d's method="auto"."""
+
+import pytest
+import torch
+import torch.nn.functional as TF
+from nn_strategies import assert_matches, randn
+
+from coursekit.nn import autotune
+from coursekit.nn.functional import (
+    benchmark_cache,
+    benchmark_mode,
+    choose_conv_method,
+    clear_benchmark_cache,
+    conv2d,
+    conv_transpose2d,
+)
+
+
+@pytest.fixture
+def benchmark():
+    """Benchmark mode on with an empty cache; off and empty again afterwards."""
+    clear_benchmark_cache()
+    previous = benchmark_mode(True)
+    yield
+    benchmark_mode(previous)
+    clear_benchmark_cache()
+
+
+class TestBenchmarkMode:
+    def test_off_by_default(self):
+        assert benchmark_mode() is False
+
+    def test_times_once_per_configuration_and_caches_the_winner(self, benchmark, device, monkeypatch):
+        timed = []
+
+        def fake_time(run, method, device):  # "fft" is fastest on this make-believe machine
+            timed.append(method)
+            run(method)
+            return {"fft": 1.0}.get(method, 2.0)
+
+        monkeypatch.setattr(autotune, "_time", fake_time)
+        x, w = randn(0, 2, 3, 10, 10, device=device), randn(1, 4, 3, 3, 3, device=device)
+        out = conv2d(x, w, padding=1, method="auto")
+        assert_matches(out, TF.conv2d(x, w, padding=1))
+        assert timed == ["im2col", "fft", "direct", "winograd"]
+        key = ((2, 3, 12, 12), (4, 3, 3, 3), (1, 1), (1, 1), 1, torch.float64, x.device)
+        assert benchmark_cache() == {key: "fft"}
+        conv2d(x, w, padding=1, method="auto")
+        assert len(timed) == 4, "a cached configuration is not timed again"
+        conv2d(x.float(), w.float(), padding=1, method="auto")
+        assert len(timed) == 8, "another dtype is another configuration"
+
+    def test_real_timing_picks_a_candidate_and_computes_correctly(self, benchmark):
+        x, w = randn(0, 2, 8, 16, 16, dtype=torch.float32), randn(1, 8, 8, 3, 3, dtype=torch.float32)
+        assert_matches(conv2d(x, w, padding=1, method="auto"), TF.conv2d(x, w, padding=1))
+        (winner,) = benchmark_cache().values()
+        assert winner in ("im2col", "fft", "direct", "winograd")
+
+    def test_strided_and_transposed_calls(self, benchmark):
+        x, w = randn(0, 1, 2, 9, 9), randn(1, 3, 2, 5, 5)
+        assert_matches(conv2d(x, w, stride=2, method="auto"), TF.conv2d(x, w, stride=2))
+        assert_matches(conv_transpose2d(x, w.transpose(0, 1), stride=2, method="auto"),
+                       TF.conv_transpose2d(x, w.transpose(0, 1), stride=2))
+        assert set(benchmark_cache().values()) <= {"im2col", "fft"}
+
+    def test_gradients_flow(self, benchmark):
+        x, w = randn(0, 1, 2, 6, 6).requires_grad_(), randn(1, 2, 2, 3, 3).requires_grad_()
+        assert torch.autograd.gradcheck(lambda x, w: conv2d(x, w, method="auto"), (x, w), fast_mode=True)
+
+    def test_the_static_model_stays_the_default(self):
+        clear_benchmark_cache()
+        x, w = torch.zeros(1, 64, 56, 56), torch.zeros(64, 64, 3, 3)
+        assert choose_conv_method(x, w, padding=1) == "im2col"
+        conv2d(x[:, :, :8, :8], w, padding=1, method="auto")
+        assert benchmark_cache() == {}
+
+    def test_clear(self, benchmark):
+        conv2d(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 3, 3), method="auto")
+        assert len(benchmark_cache()) == 1
+        benchmark_cache().clear()  # a copy
+        assert len(benchmark_cache()) == 1
+        clear_benchmark_cache()
+        assert benchmark_cache() == {}
+
+    def test_enabled_must_be_a_bool(self):
+        with pytest.raises(TypeError, match="enabled must be a bool; got int 1"):
+            benchmark_mode(1)
+
+
+class TestCandidates:
+    def test_winograd_only_where_it_applies(self):
+        assert autotune.candidates((3, 3), (1, 1), (1, 1)) == ("im2col", "fft", "direct", "winograd")
+        assert autotune.candidates((3, 3), (2, 2), (1, 1)) == ("im2col", "fft", "direct")
+        assert autotune.candidates((3, 3), (1, 1), (2, 2)) == ("im2col", "fft", "direct")
+        assert autotune.candidates((1, 1), (1, 1), (1, 1)) == ("im2col", "fft", "direct")
+        assert autotune.candidates((11, 11), (4, 4), (1, 1)) == ("im2col", "fft")
+
+    def test_never_the_less_accurate_tile(self):
+        assert "winograd4x4" not in autotune.candidates((3, 3), (1, 1), (1, 1))
