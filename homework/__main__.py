@@ -29,7 +29,7 @@ def main(argv=None):
     )
     run.add_argument(
         "--file-size-limit", type=int, default=default.file_size >> 20, metavar="MIB",
-        help=f"size of a file, and of each writable folder, MiB (default {default.file_size >> 20})",
+        help=f"size of a file, MiB; each writable folder holds twice that (default {default.file_size >> 20})",
     )
     run.add_argument(
         "--process-limit", type=int, default=default.processes, metavar="N",
@@ -44,7 +44,10 @@ def main(argv=None):
         for name, manifest in build.build(args.assignments).items():
             print(f"{name}: {len(manifest['questions'])} questions, {manifest['max_score']} points")
         return 0
-    limits = sandbox.Limits(args.memory_limit << 20, args.cpu_limit, args.file_size_limit << 20, args.process_limit)
+    try:
+        limits = sandbox.Limits(args.memory_limit << 20, args.cpu_limit, args.file_size_limit << 20, args.process_limit)
+    except ValueError as error:
+        parser.error(str(error))
     try:
         rows = grade.grade(
             args.assignment, args.submissions, args.out, args.feedback_dir, args.jobs, args.timeout,

@@ -59,7 +59,7 @@ NO_SANDBOX_WARNING = (
 # what a cell's error says when it hit a limit: (status, name of the limit, pattern on "ename: evalue")
 LIMIT_ERRORS = [
     ("out-of-memory", "the memory limit", r"^\w*MemoryError:|[Cc]an(no|')t allocate memory"),
-    ("too-many-processes", "the limit on processes and threads", r"Resource temporarily unavailable|can't start new thread"),
+    ("too-many-processes", "the limit on processes and threads", r"Resource temporarily unavailable|new thread"),
     ("file-too-large", "the file-size limit", r"File too large|No space left on device"),
 ]
 
@@ -123,7 +123,8 @@ def limit_hit(summary, limits):
         if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu >= limits.cpu):
             return "cpu-time", f"the kernel was killed at the CPU-time limit of {limits.cpu} s (--cpu-limit); {found}"
         if sig == "SIGXFSZ":
-            return "file-too-large", f"the kernel was killed at the file-size limit of {_size(limits.file_size)}; {found}"
+            size = _size(limits.file_size)
+            return "file-too-large", f"the kernel was killed at the file-size limit of {size}; {found}"
         how = f"was killed by {sig}" if sig else f"exited with code {died['exit_code']} (os._exit?)"
         if sig in ("SIGSEGV", "SIGBUS", "SIGABRT"):
             how += f" (a crash in compiled code; running out of memory at {_size(limits.memory)} can cause it)"
@@ -208,7 +209,8 @@ def _ended(finished):
     """How the worker ended without results, for the reason column."""
     code = finished.returncode  # bwrap reports a worker killed by signal N as 128 + N
     number = -code if code < 0 else code - 128 if code > 128 else 0
-    how = f"was killed by {signal.Signals(number).name}" if number in signal.valid_signals() else f"exited with status {code}"
+    killed = number in signal.valid_signals()
+    how = f"was killed by {signal.Signals(number).name}" if killed else f"exited with status {code}"
     last = finished.log.strip().splitlines()[-1:] or ["no output"]
     return f"the grading process {how} without results (last output: {last[0][:300]})"
 
@@ -223,8 +225,8 @@ def grade_file(path, manifest, timeout=180, cell_timeout=60, limits=None, sandbo
     name = manifest["assignment"]
     limits = limits or sandbox.Limits()
     limits = dataclasses.replace(limits, cpu=limits.cpu or timeout)
-    row = {"file": path.name, "student_id": student_id(path.name, name), "score": 0.0, "max_score": manifest["max_score"]}
-    row.update({q: 0.0 for q in manifest["questions"]})
+    row = {"file": path.name, "student_id": student_id(path.name, name), "score": 0.0}
+    row.update(max_score=manifest["max_score"], **{q: 0.0 for q in manifest["questions"]})
     problem = inspect_submission(path, name)
     if problem:
         row.update(status=problem[0], reason=problem[1])
@@ -232,7 +234,8 @@ def grade_file(path, manifest, timeout=180, cell_timeout=60, limits=None, sandbo
     private = pathlib.Path(tempfile.mkdtemp(prefix=f"grade-{name}-"))  # 0700: only the grader enters
     try:
         given = private / "input"  # what the sandbox's user may read: the submission, the autograder
-        given.mkdir(mode=0o755)
+        given.mkdir()
+        given.chmod(0o755)
         shutil.copyfile(path, given / "submission.ipynb")
         shutil.copyfile(DIST / name / "autograder" / manifest["autograder_zip"], given / "autograder.zip")
         for copy in given.iterdir():
@@ -243,8 +246,8 @@ def grade_file(path, manifest, timeout=180, cell_timeout=60, limits=None, sandbo
         }
         finished = sandbox.run(config, given, timeout, sandboxed, slot, limits.file_size)
         if finished.timed_out:
-            reason = f"grading was killed at the wall-clock limit of {timeout} s (an infinite loop that ignores interrupts?)"
-            row.update(status="timeout", reason=reason)
+            why = "an infinite loop that ignores interrupts?"
+            row.update(status="timeout", reason=f"grading was killed at the wall-clock limit of {timeout} s ({why})")
             return row, []
         if not finished.result:
             row.update(status="error", reason=_ended(finished))

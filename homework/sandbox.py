@@ -84,6 +84,12 @@ class Limits:
     file_size: int = 128 << 20
     processes: int = 256
 
+    def __post_init__(self):
+        for name in ("memory", "cpu", "file_size", "processes"):
+            value = getattr(self, name)
+            if not (value is None and name == "cpu") and (type(value) is not int or value < 1):
+                raise ValueError(f"Limits.{name} must be a positive integer; got {value!r}")
+
     def rlimits(self, sandboxed):
         """``{name: (soft, hard)}`` for ``resource.setrlimit`` in the worker; ``cpu`` must be set."""
         found = {
@@ -117,7 +123,7 @@ def check(sandboxed=True):
     if not sandboxed:
         return
     if bwrap() is None:
-        raise SandboxUnavailable(f"bubblewrap (`bwrap`) is not installed; grading runs every submission in it. {INSTALL_HINT}.")
+        raise SandboxUnavailable(f"bubblewrap (`bwrap`) is not installed; grading needs it. {INSTALL_HINT}.")
     args, fds = _bwrap_args(_root_mode(), NOBODY, 1 << 20)
     try:
         probe = subprocess.run([*args, "--", "/bin/true"], capture_output=True, text=True, timeout=60, pass_fds=fds)
@@ -323,7 +329,7 @@ def run(config, input_dir, timeout, sandboxed=True, slot=0, file_size=Limits.fil
         )
     finally:
         _close({result_write, log_write, info_write, *fds})
-    init = _sandbox_init(info_read)
+    init = _sandbox_init(info_read, started + timeout)
     timed_out = True  # until the worker is seen to end in time
     try:
         result, log, timed_out = _collect(proc, result_read, log_read, started + timeout)
@@ -333,11 +339,13 @@ def run(config, input_dir, timeout, sandboxed=True, slot=0, file_size=Limits.fil
     return Finished(result, log.decode(errors="replace"), None if timed_out else proc.returncode, timed_out)
 
 
-def _sandbox_init(info_read):
+def _sandbox_init(info_read, deadline):
     """A pidfd of the sandbox's PID 1, from bwrap's --info-fd (``None`` without a sandbox, or if
-    bwrap failed before starting it)."""
+    bwrap failed or hung before starting it)."""
     info = b""
-    while chunk := os.read(info_read, 4096):
+    waiting = select.poll()
+    waiting.register(info_read, select.POLLIN)
+    while waiting.poll(max(0.0, deadline - time.monotonic()) * 1000) and (chunk := os.read(info_read, 4096)):
         info += chunk
     os.close(info_read)
     try:

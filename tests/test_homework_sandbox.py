@@ -94,7 +94,7 @@ for _ in range(900):
 subprocess.Popen(['/usr/bin/env', '-i', sys.executable, '-c', payload, '{DETACHED_MARK}', *targets])
 raise RuntimeError(f'started, aiming at {{len(targets)}} gradebooks')
 """,
-    # the instructor's home, from HOME in the grader's environment
+    # the instructor's home, from HOME in the grader's environment; and who am I?
     "home_read.ipynb": FIND_PATHS + r"""
 stolen = []
 for folder in found_paths() | {os.path.expanduser('~')}:
@@ -102,7 +102,7 @@ for folder in found_paths() | {os.path.expanduser('~')}:
         stolen.append(open(os.path.join(folder, 'secret.txt')).read())
     except OSError:
         pass
-raise RuntimeError(f'read {len(stolen)} secrets: {stolen}')
+raise RuntimeError(f'uid {os.getuid()} read {len(stolen)} secrets: {stolen}')
 """,
     "memory_hog.ipynb": """
 blocks = []
@@ -144,12 +144,12 @@ while True:
 EXPECTED = {
     "proc_write.ipynb": ("graded", "overwrote 0 files"),
     "detached.ipynb": ("graded", "aiming at 0 gradebooks"),
-    "home_read.ipynb": ("graded", r"read 0 secrets: \[\]"),
+    "home_read.ipynb": ("graded", r"uid [1-9]\d* read 0 secrets: \[\]"),  # never root
     "memory_hog.ipynb": ("out-of-memory", "memory limit of 1 GiB"),
     "process_flood.ipynb": ("too-many-processes", "limit on processes and threads of 64"),
     "large_file.ipynb": ("file-too-large", "file-size limit of 16 MiB"),
     "loopback_socket.ipynb": ("graded", "no connection"),
-    "kernel_exit.ipynb": ("kernel-died", r"exited with code 0 \(os._exit\?\); the grader found it dead at the cell `import os`"),
+    "kernel_exit.ipynb": ("kernel-died", r"exited with code 0 \(os._exit\?\); the grader found it dead at .import os"),
     "cpu_spin.ipynb": ("cpu-time", "CPU-time limit of 10 s"),
 }
 # graded in this order, with proc_write.ipynb last (it destroys the others when it can)
@@ -164,7 +164,8 @@ def sandbox_problem():
     return None
 
 
-needs_sandbox = pytest.mark.skipif(sandbox_problem() is not None, reason=f"no sandbox: {sandbox_problem()}")
+PROBLEM = sandbox_problem()
+needs_sandbox = pytest.mark.skipif(PROBLEM is not None, reason=f"no sandbox: {PROBLEM}")
 
 
 @pytest.fixture(scope="module")
@@ -189,9 +190,9 @@ def detached_processes():
     return found
 
 
-def run_batch(dist, folder, names, *options):
-    """Write the attack notebooks ``names`` (and two honest copies) to ``folder``, grade them with the
-    command line, and return what the tests look at."""
+def run_batch(dist, folder, names, *options, honest=2):
+    """Write the attack notebooks ``names`` and ``honest`` copies of the solution to ``folder``, grade
+    them with the command line, and return what the tests look at."""
     solution = dist / "hw1" / "autograder" / "hw1.ipynb"
     submissions, home, feedback = folder / "submissions", folder / "home", folder / "feedback"
     for path in (submissions, home):
@@ -204,8 +205,8 @@ def run_batch(dist, folder, names, *options):
         source = nbformat.read(solution, as_version=4)
         source.cells.insert(2, nbformat.v4.new_code_cell(ATTACKS[name].replace("PORT", str(port))))
         nbformat.write(source, submissions / name)
-    for name in ("honest_1.ipynb", "honest_2.ipynb"):
-        (submissions / name).write_bytes(solution.read_bytes())
+    for index in range(honest):
+        (submissions / f"honest_{index + 1}.ipynb").write_bytes(solution.read_bytes())
     before = digests(submissions)
     env = dict(os.environ, HOME=str(home), PYTHONPATH=str(ROOT))
     command = [sys.executable, "-c", GRADER, str(dist), "grade", "hw1", str(submissions)]
@@ -228,13 +229,14 @@ def run_batch(dist, folder, names, *options):
     return {
         "done": done, "rows": rows, "before": before, "after": digests(submissions), "connected": connected,
         "gradebook_then": gradebook, "gradebook_now": (folder / GRADEBOOK).read_bytes(), "survivors": survivors,
-        "feedback": {path.name.removesuffix(".feedback.txt"): path.read_text() for path in feedback.glob("*.feedback.txt")},
+        "feedback": {path.name.removesuffix(".feedback.txt"): path.read_text() for path in feedback.glob("*.txt")},
     }
 
 
 @pytest.fixture(scope="module")
 def batch(dist, tmp_path_factory):
-    return run_batch(dist, tmp_path_factory.mktemp("batch"), list(ATTACKS), "--timeout", "90", "--cell-timeout", "10", *LIMITS)
+    options = ["--timeout", "90", "--cell-timeout", "10", *LIMITS]
+    return run_batch(dist, tmp_path_factory.mktemp("batch"), list(ATTACKS), *options)
 
 
 def test_missing_bubblewrap_stops_grading_with_an_install_hint(monkeypatch, tmp_path, capsys):
@@ -246,6 +248,16 @@ def test_missing_bubblewrap_stops_grading_with_an_install_hint(monkeypatch, tmp_
     assert main(["grade", "hw1", str(tmp_path), "--out", str(tmp_path / "out.csv")]) == 2
     assert "apt-get install bubblewrap" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_limits_must_be_positive_integers():
+    assert sandbox.Limits(cpu=None).cpu is None
+    with pytest.raises(ValueError, match=r"Limits.memory must be a positive integer; got -1"):
+        sandbox.Limits(memory=-1)
+    with pytest.raises(ValueError, match=r"Limits.cpu must be a positive integer; got 2.5"):
+        sandbox.Limits(cpu=2.5)
+    with pytest.raises(ValueError, match=r"Limits.processes must be a positive integer; got None"):
+        sandbox.Limits(processes=None)
 
 
 def test_limit_statuses():
@@ -263,12 +275,16 @@ def test_limit_statuses():
     assert hit(kernel_died=died("SIGXCPU", cpu=10.1))[0] == "cpu-time"
     assert hit(kernel_died=died("SIGKILL", cpu=15.0))[0] == "cpu-time"
     found = "the grader found it dead at the cell `spin()`"
-    assert hit(kernel_died=died("SIGKILL", cpu=2.0)) == ("kernel-died", f"the notebook's kernel was killed by SIGKILL; {found}")
+    assert hit(kernel_died=died("SIGKILL", cpu=2.0)) == (
+        "kernel-died", f"the notebook's kernel was killed by SIGKILL; {found}"
+    )
     assert hit(kernel_died=died(code=3))[1] == f"the notebook's kernel exited with code 3 (os._exit?); {found}"
     assert "running out of memory" in hit(kernel_died=died("SIGSEGV"))[1]
     assert hit(cell_errors=cell("_ArrayMemoryError", "Unable to allocate 8 GiB"))[0] == "out-of-memory"
     assert hit(cell_errors=cell("RuntimeError", "DefaultCPUAllocator: can't allocate memory"))[0] == "out-of-memory"
-    assert hit(cell_errors=cell("BlockingIOError", "[Errno 11] Resource temporarily unavailable"))[0] == "too-many-processes"
+    assert hit(cell_errors=cell("BlockingIOError", "[Errno 11] Resource temporarily unavailable"))[0] == (
+        "too-many-processes"
+    )
     assert hit(cell_errors=cell("RuntimeError", "can't start new thread"))[0] == "too-many-processes"
     assert hit(cell_errors=cell("OSError", "[Errno 27] File too large"))[0] == "file-too-large"
     assert hit(error="OSError: [Errno 28] No space left on device")[0] == "file-too-large"
@@ -324,7 +340,7 @@ def test_no_sandbox_warns_and_says_so_in_the_gradebook(dist, tmp_path, monkeypat
 @pytest.mark.slow
 def test_the_isolation_attacks_work_without_the_sandbox(dist, tmp_path):
     """The control: without bubblewrap the same notebooks do reach the files, the port and beyond."""
-    got = run_batch(dist, tmp_path, ISOLATION, "--no-sandbox", "--timeout", "60", "--cell-timeout", "10")
+    got = run_batch(dist, tmp_path, ISOLATION, "--no-sandbox", "--timeout", "60", "--cell-timeout", "10", honest=0)
     assert got["done"].returncode == 0 and "warning: grading without a sandbox" in got["done"].stderr
     assert got["after"] != got["before"]
     assert got["survivors"] and b"mallory" in got["gradebook_now"]
