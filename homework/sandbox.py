@@ -124,9 +124,11 @@ def check(sandboxed=True):
         return
     if bwrap() is None:
         raise SandboxUnavailable(f"bubblewrap (`bwrap`) is not installed; grading needs it. {INSTALL_HINT}.")
-    args, fds = _bwrap_args(_root_mode(), NOBODY, 1 << 20)
+    uid = sandbox_uid(0) if _root_mode() else NOBODY
+    args, fds = _bwrap_args(_root_mode(), uid, 1 << 20)
     try:
-        probe = subprocess.run([*args, "--", "/bin/true"], capture_output=True, text=True, timeout=60, pass_fds=fds)
+        command = [*args, "--", *_unprivileged(uid), "/bin/true"]
+        probe = subprocess.run(command, capture_output=True, text=True, timeout=60, pass_fds=fds)
     finally:
         _close(fds)
     if probe.returncode != 0:
@@ -140,6 +142,17 @@ def _close(fds):
 
 def _root_mode():
     return os.geteuid() == 0
+
+
+def _unprivileged(uid):
+    """The command prefix that drops root for ``uid`` in the sandbox (none when not root)."""
+    if not _root_mode():  # bwrap already runs the command as the sandbox's user
+        return []
+    # bwrap ran as root to bind what it needs, in namespaces without a user namespace; the worker never does
+    return [
+        "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+        "--no-new-privs", "--",
+    ]
 
 
 def sandbox_uid(slot):
@@ -297,10 +310,7 @@ def _command(settings, input_dir, sandboxed, slot, file_size):
     pythonpath = os.pathsep.join([f"{INSIDE_GRADER}/_shim", INSIDE_COURSE])
     for name, value in _environment(INSIDE_WORK, pythonpath).items():
         args += ["--setenv", name, value]
-    args.append("--")
-    if root_mode:  # bwrap ran as root to bind what it needs; the worker never does
-        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
-        args += ["--bounding-set=-all", "--no-new-privs", "--"]
+    args += ["--", *_unprivileged(uid)]
     settings = dict(settings, input=f"{INSIDE_WORK}/input", work=INSIDE_WORK)
     args += [sys.executable, "-s", f"{INSIDE_GRADER}/_worker.py", json.dumps(settings)]
     return args, {}, None, fds
