@@ -67,9 +67,9 @@ class Summary(list):
         return header, body
 
     def totals(self):
-        """One line: parameters, MACs (in G) and activation memory."""
+        """One line: parameters, MACs (in the unit that fits: k, M or G) and activation memory."""
         return (f"input {'x'.join(map(str, self.input_shape))}: {self.total_params:,} parameters, "
-                f"{self.total_macs / 1e9:.3f} G MACs, {_bytes(self.total_activation_bytes)} of activations")
+                f"{_count(self.total_macs)} MACs, {_bytes(self.total_activation_bytes)} of activations")
 
     def __str__(self):
         header, body = self._cells()
@@ -90,6 +90,18 @@ class Summary(list):
         head = "".join(f"<th>{h}</th>" for h in header)
         rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table><p>{self.totals()}</p>"
+
+
+def _count(n):
+    """A count with three significant digits in the unit that fits: ``1.81 G``, ``405 k``, ``38``.
+
+    >>> _count(1_814_073_856), _count(405_000), _count(38)
+    ('1.81 G', '405 k', '38')
+    """
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:,}"
 
 
 def _bytes(n):

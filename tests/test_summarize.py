@@ -97,7 +97,7 @@ class TestSummary:
         assert text.splitlines()[0].split() == ["Layer", "Type", "Output", "shape", "Params", "MACs",
                                                 "Activations", "RF", "Jump"]
         assert "1x2x2x2" in text and "global" in text
-        assert text.splitlines()[-1] == "input 1x1x4x4: 38 parameters, 0.000 G MACs, 72 B of activations"
+        assert text.splitlines()[-1] == "input 1x1x4x4: 38 parameters, 88 MACs, 72 B of activations"
         assert "<table>" in table._repr_html_() and "38 parameters" in repr(table)
 
     def test_model_must_be_a_module(self):
