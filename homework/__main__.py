@@ -1,9 +1,9 @@
-"""Command line: ``python -m homework build [hwN ...]`` and ``python -m homework grade hwN FOLDER``."""
+"""Command line: ``python -m homework build [hwN ...]``, ``grade hwN FOLDER`` and ``export FOLDER``."""
 
 import argparse
 import sys
 
-from . import build, grade
+from . import build, export, grade
 
 
 def main(argv=None):
@@ -19,10 +19,17 @@ def main(argv=None):
     run.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
     run.add_argument("--timeout", type=int, default=180, help="wall-clock seconds per submission (default 180)")
     run.add_argument("--cell-timeout", type=int, default=60, help="seconds per notebook cell (default 60)")
+    pdf = commands.add_parser("export", help="PDFs of the written answers of every notebook in a folder")
+    pdf.add_argument("submissions", help="folder of submitted notebooks (only read)")
+    pdf.add_argument("--out", required=True, help="folder for one PDF (and its HTML) per notebook")
     args = parser.parse_args(argv)
     if args.command == "build":
         for name, manifest in build.build(args.assignments).items():
             print(f"{name}: {len(manifest['questions'])} questions, {manifest['max_score']} points")
+        return 0
+    if args.command == "export":
+        for path in export.export(args.submissions, args.out):
+            print(path)
         return 0
     rows = grade.grade(
         args.assignment, args.submissions, args.out, args.feedback_dir, args.jobs, args.timeout, args.cell_timeout
