@@ -117,7 +117,7 @@ def pmf_of_sum(p, q):  # one entry too many
 def dice_sum_pmf(n, sides=6):  # faces 0 .. sides - 1
     pmf = np.array([1.0])
     for _ in range(n):
-        pmf = pmf_of_sum(pmf, [1.0 / sides] * sides)
+        pmf = np.convolve(pmf, [1.0 / sides] * sides)
     return pmf
 """),
         "q3": ("mean_and_variance", """
@@ -125,11 +125,11 @@ def mean_and_variance(p):  # the second moment instead of the variance
     k = np.arange(len(p))
     return float(np.sum(k * p)), float(np.sum(k ** 2 * np.asarray(p)))
 """),
-        "q4": ("prob_total_at_least", """
-def prob_total_at_least(n, t, sides=6):  # above t, not at least t
-    return float(dice_sum_pmf(n, sides)[max(t + 1, 0):].sum())
+        "q4": ("prob_at_least", """
+def prob_at_least(p, t):  # above t, not at least t
+    return float(np.sum(np.asarray(p)[max(t + 1, 0):]))
 """),
-        "q5": ("q5_n", "q5_n = next(n for n in range(1, 100) if prob_total_at_least(n, 4 * n + 1) < 0.05)"),
+        "q5": ("q5_n", "q5_n = 30  # P(total > 4n) < 0.05: above, not at least"),
         "q6": ("q6_p35", "q6_p35 = float(1 / np.sqrt(2 * np.pi * 10 * 35 / 12))  # the normal approximation"),
     },
     "hw4": {
@@ -405,5 +405,5 @@ def test_gradescope_zip_grades_the_solution_to_full_marks(built, name, tmp_path)
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((tmp_path / "out" / "results.json").read_text())
-    scores = {test["name"]: test["score"] for test in results["tests"]}
+    scores = {test["name"]: test["score"] for test in results["tests"] if "score" in test}
     assert {q: scores.get(q) for q in manifest["questions"]} == manifest["questions"], results["tests"]

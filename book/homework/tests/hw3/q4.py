@@ -115,6 +115,8 @@ name = "q4"
 points = 3
 
 @test_case(points=1, hidden=False)
-def test_two_dice(prob_total_at_least):
-    close(call(prob_total_at_least, 2, 11), 3 / 36)
+def test_two_dice(prob_at_least):
+    two_dice = [0, 0] + [c / 36 for c in [1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1]]
+    for p, in forms(two_dice):
+        close(call(prob_at_least, p, 11), 3 / 36)
 
