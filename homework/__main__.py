@@ -1,9 +1,9 @@
-"""Command line: ``python -m homework build [hwN ...]`` and ``python -m homework grade hwN FOLDER``."""
+"""Command line: ``python -m homework build [hwN ...]``, ``grade hwN FOLDER`` and ``export FOLDER``."""
 
 import argparse
 import sys
 
-from . import build, grade, sandbox
+from . import build, export, grade, sandbox
 
 
 def main(argv=None):
@@ -39,10 +39,17 @@ def main(argv=None):
         "--no-sandbox", action="store_true",
         help="run student code without bubblewrap, as your own user (unsafe; recorded in the gradebook)",
     )
+    pdf = commands.add_parser("export", help="PDFs of the written answers of every notebook in a folder")
+    pdf.add_argument("submissions", help="folder of submitted notebooks (only read)")
+    pdf.add_argument("--out", required=True, help="folder for one PDF (and its HTML) per notebook")
     args = parser.parse_args(argv)
     if args.command == "build":
         for name, manifest in build.build(args.assignments).items():
             print(f"{name}: {len(manifest['questions'])} questions, {manifest['max_score']} points")
+        return 0
+    if args.command == "export":
+        for path in export.export(args.submissions, args.out):
+            print(path)
         return 0
     try:
         limits = sandbox.Limits(args.memory_limit << 20, args.cpu_limit, args.file_size_limit << 20, args.process_limit)

@@ -6,8 +6,9 @@ For each ``homework/source/hwN.ipynb`` this
    tests and otter's Gradescope zip; ``student/`` with the student notebook and its public tests);
 2. inserts ``homework/checks.py`` into every generated test file (the tests compare through it) and
    rewrites the Gradescope zip with those test files, under the fixed name ``hwN-autograder.zip``;
-3. writes ``homework/dist/hwN/manifest.json``: the assignment name, each question's maximum points
-   and the SHA-256 of every test file. The grader checks results against it; it lives outside the
+3. writes ``homework/dist/hwN/manifest.json``: the assignment name, each autograded question's
+   maximum points, the points of the written questions graded by hand (``manual``) and the
+   SHA-256 of every test file. The grader checks results against it; it lives outside the
    folders a submission runs in;
 4. copies the student notebook, without outputs and with stable cell ids, to ``book/homework/hwN.ipynb``
    and its public tests to ``book/homework/tests/hwN/``. Hidden tests never leave ``homework/dist``.
@@ -61,6 +62,17 @@ def question_points(tests_dir):
     return points
 
 
+def manual_points(source):
+    """Map each written question (otter's ``manual: true``) of a source notebook to its points."""
+    points = {}
+    for cell in nbformat.read(source, as_version=4).cells:
+        if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):
+            config = dict(line.split(": ", 1) for line in cell.source.splitlines()[1:] if ": " in line)
+            if config.get("manual") == "true":
+                points[config["name"]] = int(config["points"])
+    return points
+
+
 def _rewrite_zip(autograder_dir, name):
     """Otter's Gradescope zip with our test files, a fixed name and fixed timestamps."""
     (old,) = autograder_dir.glob("*.zip")
@@ -111,6 +123,7 @@ def build_one(name, book=BOOK):
         "questions": question_points(tests_dir),
         "tests": {path.name: sha256(path) for path in sorted(tests_dir.glob("*.py"))},
         "autograder_zip": zip_path.name,
+        "manual": manual_points(SOURCES / f"{name}.ipynb"),
     }
     manifest["max_score"] = sum(manifest["questions"].values())
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -58,10 +58,10 @@ def published_text():
 
 class TestSources:
     @pytest.mark.parametrize("name", NAMES)
-    def test_four_to_eight_questions_each_with_hidden_tests(self, name):
+    def test_six_to_eight_questions_each_with_hidden_tests(self, name):
         cells = source_cells(name)
         questions = [c for c in cells if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")]
-        assert 4 <= len(questions) <= 8
+        assert 6 <= len(questions) <= 8
         assert len(hidden_test_cells(name)) >= len(questions)
 
     @pytest.mark.parametrize("name", NAMES)
@@ -210,9 +210,9 @@ WRONG = {  # assignment -> (question, function, wrong definition)
     "hw1": ("q4", "cyclic_multiply", "def cyclic_multiply(c, d):\n    return [c[i] * d[i] for i in range(len(c))]"),
     "hw2": ("q2", "conv1d", "def conv1d(x, h, stride=1, padding=0, dilation=1):\n    return np.convolve(x, h, 'same')"),
     "hw3": ("q3", "mean_and_variance", "def mean_and_variance(p):\n    return 0.0, 0.0"),
-    "hw4": ("q4", "tikhonov_deblur", "def tikhonov_deblur(y, h, alpha):\n    return np.asarray(y, dtype=float)"),
-    "hw5": ("q4", "maxpool2d_backward", "def maxpool2d_backward(dy, x, kernel_size=2, stride=2):\n    return np.zeros(np.shape(x))"),
-    "hw6": ("q4", "receptive_field", "def receptive_field(layers):\n    return len(layers)"),
+    "hw4": ("q5", "tikhonov_deblur", "def tikhonov_deblur(y, h, alpha):\n    return np.asarray(y, dtype=float)"),
+    "hw5": ("q3", "maxpool2d_backward", "def maxpool2d_backward(dy, x, kernel_size=2, stride=2):\n    return np.zeros(np.shape(x))"),
+    "hw6": ("q3", "receptive_field", "def receptive_field(layers):\n    return len(layers)"),
 }
 
 
@@ -330,4 +330,4 @@ def test_public_checks_run_in_the_published_layout(built, tmp_path):
         for c in nb.cells
         if c.cell_type == "code" and "grader.check(" in c.source
     ]
-    assert len(checks_out) == 4 and all("passed" in text for text in checks_out), checks_out
+    assert len(checks_out) == 6 and all("passed" in text for text in checks_out), checks_out

@@ -96,13 +96,26 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q2"
 points = 3
 
 @test_case(points=1, hidden=False)
-def test_shape(toeplitz_matrix):
-    T = call(toeplitz_matrix, [1, 2, 3], 6)
-    assert shape(T) == (8, 6), f'expected an 8 x 6 matrix, got shape {shape(T)}'
+def test_small(toeplitz_matrix):
+    for x, in forms([1, 2, 3]):
+        close(call(toeplitz_matrix, x, 2), [[1, 0], [2, 1], [3, 2], [0, 3]])
 

@@ -96,14 +96,26 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q2"
 points = 4
 
 @test_case(points=1, hidden=False)
-def test_full_padding(conv1d):
-    x = [1, 2, 3, 1, 2, 3, 1, 2, 3]
-    h = [1 / 3, 1 / 3, 1 / 3]
-    close(call(conv1d, x, h, 1, 2), [1 / 3, 1, 2, 2, 2, 2, 2, 2, 2, 5 / 3, 1])
+def test_worked_example(conv1d):
+    for given in forms([1, 2, 3, 4], [1, 0, -1]):
+        close(call(conv1d, *given), [-2, -2])
 

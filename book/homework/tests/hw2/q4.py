@@ -96,15 +96,32 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q4"
 points = 3
 
 @test_case(points=1, hidden=False)
-def test_average_is_lti(is_lti):
+def test_lti_and_memoryless_systems(is_time_invariant):
 
     def average(x):
         return [(x[i] + (x[i - 1] if i else 0)) / 2 for i in range(len(x))]
-    assert call(is_lti, average) is True, 'a causal moving average is LTI'
+
+    def shift_up(x):
+        return [v + 1 for v in x]
+    assert call(is_time_invariant, average) is True, 'a causal moving average is time-invariant'
+    assert call(is_time_invariant, shift_up) is True, 'y = x + 1 is time-invariant (not linear)'
 

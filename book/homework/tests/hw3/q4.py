@@ -96,12 +96,27 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q4"
 points = 3
 
 @test_case(points=1, hidden=False)
-def test_two_dice(prob_total_at_least):
-    close(call(prob_total_at_least, 2, 11), 3 / 36)
+def test_two_dice(prob_at_least):
+    two_dice = [0, 0] + [c / 36 for c in [1, 2, 3, 4, 5, 6, 5, 4, 3, 2, 1]]
+    for p, in forms(two_dice):
+        close(call(prob_at_least, p, 11), 3 / 36)
 

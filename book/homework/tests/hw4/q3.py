@@ -96,12 +96,26 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q3"
-points = 3
+points = 4
 
 @test_case(points=1, hidden=False)
-def test_worked_example(cyclic_convolve_fft):
-    close(call(cyclic_convolve_fft, [3, 1], [1, 2]), [5, 7])
+def test_worked_example(fft_radix2):
+    for x, in forms([1, 2, 3, 4]):
+        close(call(fft_radix2, x), [10, -2 + 2j, -2, -2 - 2j])
 

@@ -96,15 +96,26 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q5"
-points = 2
+points = 3
 
 @test_case(points=1, hidden=False)
-def test_quadratic(numerical_gradient):
-
-    def f(v):
-        return float(sum((t * t for t in v.tolist())))
-    close(call(numerical_gradient, f, [1.0, -2.0, 3.0]), [2, -4, 6], tol=1e-05)
+def test_worked_example(winograd_f23):
+    for given in forms([2, -1, 0, 3], [0.5, 2, -1]):
+        close(call(winograd_f23, *given), [-1, -3.5])
 

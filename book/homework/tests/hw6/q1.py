@@ -96,6 +96,19 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q1"

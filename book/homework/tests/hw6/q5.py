@@ -96,17 +96,27 @@ def shape(value):
     return tuple(dims)
 
 
+def forms(*args):
+    """The argument lists ``args`` as given (nested lists) and with every list made a NumPy array.
+
+    The prompts say that array arguments are array-likes, so a test calls the student's function
+    both ways: ``for given in forms(x, h): close(call(conv1d, *given), want)``. NumPy is imported
+    here only to build inputs; the comparison never uses it.
+    """
+    import numpy
+
+    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    return [list(args), as_array]
+
+
 OK_FORMAT = False
 
 name = "q5"
-points = 3
+points = 2
 
-@test_case(points=1, hidden=False)
-def test_shape_and_parameters(ResidualBlock):
-    import torch
-    block = call(ResidualBlock, 4)
-    count = sum((p.numel() for p in block.parameters()))
-    assert count == 2 * (9 * 4 * 4 + 4), f'expected {2 * (9 * 16 + 4)} parameters, got {count}'
-    y = call(block, torch.zeros(2, 4, 5, 6))
-    assert shape(y) == (2, 4, 5, 6), f'the output must keep the shape (2, 4, 5, 6), got {shape(y)}'
+@test_case(points=0, hidden=False)
+def test_q5_params_is_set(env):
+    value = env.get('q5_params', ...)
+    assert value is not ..., 'assign your answer to q5_params'
+    assert isinstance(value, tuple) and len(value) == 2, f'q5_params has the wrong type: {type(value).__name__}'
 
