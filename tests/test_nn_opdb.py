@@ -133,6 +133,7 @@ def _run(op, ours, device, dtype, offset):
         for method in methods:
             key = (name, op.variant_test_name, dtype, method)
             kwargs = sample.kwargs if method is None else dict(sample.kwargs, method=method)
+            checked += 1
             try:
                 out = _tensors(ours(*args, **kwargs))
             except (TypeError, ValueError) as error:
@@ -146,7 +147,6 @@ def _run(op, ours, device, dtype, offset):
                     elif a is not None:
                         problems.append(_mismatch(a, b))
             problems = [p for p in problems if p]
-            checked += 1
             if problems:
                 differ.setdefault(key, f"sample {i}: {problems[0]}")
     return total, checked, differ
