@@ -290,8 +290,22 @@ def fft_convolve(x, h, mode="full"):
     See Also
     --------
     scipy.signal.fftconvolve : the reference this function matches.
-    coursekit.convolve : the direct N^2 method (chapter 1).
+    coursekit.convolve : the direct N^2 method (chapter 1), and ``method="auto"``, which
+        sums directly the outputs that the FFT cannot resolve.
     book/04_circulants_and_fourier : chapter 4, "The convolution rule and its cost".
+
+    Notes
+    -----
+    Accuracy: the FFT's rounding error is relative to the largest output, not to each one:
+    about ``eps log2(N) max |out|`` on every output (``eps`` of the computing dtype,
+    ``N`` the padded size; bounded by ``eps log2(N) ||x||_2 ||h||_2`` up to a small
+    constant, Percival, Math. Comp. 72, 2003). Outputs far smaller than the largest, such
+    as those of inputs whose non-zero magnitudes are far apart, lose digits or drown in
+    that error, and exact zeros come out as rounding noise.
+
+    Non-finite values: every output depends on every input through the transforms, so a
+    single NaN or infinity makes every output NaN (as in :func:`scipy.signal.fftconvolve`).
+    :func:`coursekit.convolve` computes 1-D convolutions with NumPy's rule instead.
 
     Examples
     --------
@@ -469,6 +483,8 @@ def blur(image, kernel):
     --------
     deconvolve : the regularised inverse.
     bccb : the same operator as a matrix (with the kernel's origin at ``[0, 0]``).
+    fft_convolve : its Notes give the FFT's accuracy (relative to the largest output) and
+        why a NaN or infinity makes every output NaN; both hold here.
     book/04_circulants_and_fourier : chapter 4, "Deblurring a photograph".
 
     Examples
