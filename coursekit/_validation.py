@@ -52,20 +52,35 @@ def check_pair(value, name, minimum=None):
     return (v, v)
 
 
-def check_array_1d(x, name):
+def check_array_1d(x, name, scalar=False):
     """Return ``x`` as a non-empty 1-D numeric NumPy array.
+
+    With ``scalar=True`` a 0-d value is read as a sequence of length 1, as
+    :func:`numpy.convolve` reads it. A torch tensor is copied to NumPy; one of a dtype
+    that NumPy lacks (bfloat16, complex32, float8) is refused with a ``TypeError``.
 
     >>> check_array_1d([1, 2, 3], "c")
     array([1, 2, 3])
+    >>> check_array_1d(7, "c", scalar=True)
+    array([7])
     """
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
-        x = x.detach().cpu().numpy()
+        x = x.detach().cpu().resolve_conj().resolve_neg()
+        try:
+            x = x.numpy()
+        except TypeError as err:  # raised by torch for dtypes without a NumPy counterpart
+            raise TypeError(
+                f"{name} must be a tensor of a dtype that NumPy supports (bool, integer, float16/32/64, "
+                f"complex64/128); got {x.dtype}: convert it first, e.g. with {name}.float()"
+            ) from err
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be a 1-D array of numbers; got {type(x).__name__}") from err
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be a 1-D array of numbers; got dtype {arr.dtype}")
+    if scalar and arr.ndim == 0:
+        arr = arr.reshape(1)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D; got an array of shape {arr.shape}")
     if arr.size == 0:

@@ -333,6 +333,56 @@ class TestDeconvolve:
         norms = [np.linalg.norm(deconvolve(b, kernel, a)) for a in (1e-3, 1e-1, 10.0)]
         assert norms[0] > norms[1] > norms[2]
 
+    @pytest.mark.parametrize("width", [2, 3, 4, 5, 6])
+    @pytest.mark.parametrize("multiple", [1, 2, 3, 7])
+    def test_box_kernels_have_vanishing_spectra(self, width, multiple):
+        # a box of width w on a length that w divides: its transfer function is exactly 0 at
+        # the frequencies k n / w, which the FFT computes as about 1e-16 (the issue: width 3,
+        # length 6); naive inversion must refuse, not divide by rounding errors
+        rng = np.random.default_rng(width * multiple)
+        u, box = rng.standard_normal(width * multiple), np.ones(width)
+        with pytest.raises(ValueError, match="alpha = 0 needs a kernel whose transfer function never vanishes"):
+            deconvolve(blur(u, box), box, alpha=0)
+
+    @given(
+        st.sampled_from(["box", "difference", "nyquist", "box2d", "laplacian"]),
+        st.integers(1, 6),
+        arrays(np.float64, 3, elements=st.one_of(st.just(0.0), st.floats(0.01, 10), st.floats(-10, -0.01))),
+    )
+    def test_kernels_with_exact_spectral_zeros(self, zero_maker, multiple, factor):
+        # a kernel with a spectral zero convolved with any other keeps that zero (the convolution rule)
+        if zero_maker == "box":
+            kernel, shape = np.convolve(np.ones(3), factor), (3 * (multiple + 2),)
+        elif zero_maker == "difference":  # zero at frequency 0
+            kernel, shape = np.convolve([1.0, -1.0], factor), (multiple + 4,)
+        elif zero_maker == "nyquist":  # [1, 2, 1] is zero at the Nyquist frequency of even lengths
+            kernel, shape = np.convolve([1.0, 2.0, 1.0], factor), (2 * (multiple + 3),)
+        elif zero_maker == "box2d":
+            kernel, shape = np.outer(np.ones(2), np.convolve(factor, [1.0, 1.0])), (2 * multiple, 5 + multiple)
+        else:  # the 5-point Laplacian: zero at frequency (0, 0)
+            kernel = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]) * factor[0]
+            shape = (multiple + 3, multiple + 4)
+        image = np.arange(np.prod(shape), dtype=float).reshape(shape) % 7
+        with pytest.raises(ValueError, match=r"transfer function never vanishes; got min \|K\| = .* <= "):
+            deconvolve(blur(image, kernel), kernel, alpha=0)
+        assert np.isfinite(deconvolve(blur(image, kernel), kernel, alpha=1e-3)).all()
+
+    @given(st.integers(3, 40), arrays(np.float64, 5, elements=st.floats(-1, 1)))
+    def test_kernels_without_zeros_still_deconvolve(self, n, others):
+        # |K| >= 6 - sum |others| >= 1 at every frequency: no zero, and exact inversion
+        kernel = np.r_[others[:2], 6.0, others[2:]][: min(n, 5)]
+        u = np.sin(np.arange(n) * 1.3) + np.arange(n) % 3
+        np.testing.assert_allclose(deconvolve(blur(u, kernel), kernel, alpha=0), u, atol=1e-10)
+
+    def test_gaussian_blur_has_small_but_invertible_eigenvalues(self):
+        # the book's 15 x 15 Gaussian (sigma = 2) on 300 x 256: min |K| = 1.8e-12 of the largest
+        r = np.arange(-7, 8)
+        g = np.exp(-(r**2) / 8.0)
+        kernel = np.outer(g, g) / np.outer(g, g).sum()
+        image = np.add.outer(np.sin(np.arange(300) / 9.0), np.cos(np.arange(256) / 5.0))
+        restored = deconvolve(blur(image, kernel), kernel, alpha=0)
+        assert np.linalg.norm(restored - image) / np.linalg.norm(image) < 1e-4
+
     def test_errors(self):
         with pytest.raises(ValueError, match="alpha must be a finite number >= 0; got -0.1"):
             deconvolve(np.ones((4, 4)), np.ones((1, 1)), alpha=-0.1)
