@@ -2,13 +2,13 @@
 
 Two conventions meet in this module, and every docstring says which one it uses.
 
-* The lecture's Fourier matrix ``F`` has entries ``w**(j*k)`` with ``w = exp(2j*pi/n)``.
+* The book's Fourier matrix ``F`` (section 4.2) has entries ``w**(j*k)`` with ``w = exp(2j*pi/n)``.
   NumPy's ``fft`` uses ``exp(-2j*pi/n)``, so ``np.fft.fft(x) == conj(F) @ x``.
-* The lecture writes a circulant as ``C = c0 I + c1 P + c2 P^2 + ...`` with ``P`` the
+* Some texts write a circulant as ``C = c0 I + c1 P + c2 P^2 + ...`` with ``P`` the
   up-shift, so ``c`` is its first ROW and its eigenvalues are ``F @ c``. SciPy's
   ``scipy.linalg.circulant(c)`` takes ``c`` as the first COLUMN; that matrix is
   ``c0 I + c1 S + c2 S^2 + ...`` with ``S = P.T`` the down-shift, and its eigenvalues are
-  ``conj(F) @ c = np.fft.fft(c)``. :func:`circulant` follows SciPy.
+  ``conj(F) @ c = np.fft.fft(c)``. :func:`circulant` and the book follow SciPy.
 
 In both conventions the columns of ``F`` are the eigenvectors, and the convolution rule holds
 with either transform: ``F @ cyclic(c, d) == (F @ c) * (F @ d)`` and
@@ -56,7 +56,7 @@ def _is_tensor(x):
 def fourier_matrix(n):
     """The n x n Fourier matrix ``F[j, k] = w**(j*k)`` with ``w = exp(2 pi i / n)``.
 
-    This is the lecture's sign. NumPy's FFT uses the conjugate root, so
+    This is the book's sign (section 4.2). NumPy's FFT uses the conjugate root, so
     ``np.fft.fft(x) == F.conj() @ x`` and ``np.fft.ifft(X) == F @ X / n``.
     The columns are orthogonal with squared length ``n``: ``F @ F.conj().T == n * I``.
 
@@ -103,7 +103,7 @@ def fourier_matrix(n):
 def shift_matrix(n):
     """The cyclic up-shift P: ``(P @ x)[i] == x[(i + 1) % n]``.
 
-    With this P the lecture's circulant ``C = c[0] I + c[1] P + c[2] P^2 + ...`` has ``c`` as its
+    With this P the first-row circulant ``C = c[0] I + c[1] P + c[2] P^2 + ...`` has ``c`` as its
     first row. Its transpose is the down-shift ``S``, and SciPy's ``circulant(c)`` (first column
     ``c``) equals ``c[0] I + c[1] S + c[2] S^2 + ...``. Column ``k`` of :func:`fourier_matrix` is an
     eigenvector of P with eigenvalue ``w**k``.
@@ -173,7 +173,7 @@ def circulant(c):
     See Also
     --------
     scipy.linalg.circulant : the reference this function matches.
-    shift_matrix : the lecture's first-row form ``c0 I + c1 P + ...``.
+    shift_matrix : the first-row form ``c0 I + c1 P + ...``.
     circulant_eigenvalues : the eigenvalues ``np.fft.fft(c)``.
     book/04_circulants_and_fourier : chapter 4, "Circulant matrices".
 
@@ -203,7 +203,7 @@ def circulant_eigenvalues(c):
     """The eigenvalues of ``circulant(c)``, in the order of the columns of ``fourier_matrix(n)``.
 
     ``circulant(c) @ F[:, k] == lam[k] * F[:, k]`` with ``lam = conj(F) @ c``, which is
-    ``np.fft.fft(c)``; it is computed by the FFT. (The lecture's first-row circulant
+    ``np.fft.fft(c)``; it is computed by the FFT. (The first-row circulant
     ``c0 I + c1 P + ...`` has eigenvalues ``F @ c`` instead: the transpose of SciPy's.)
 
     Parameters
@@ -290,9 +290,7 @@ def fft_convolve(x, h, mode="full"):
     See Also
     --------
     scipy.signal.fftconvolve : the reference this function matches.
-    coursekit.convolve : the direct N^2 method (chapter 1), and ``method="auto"``, which
-        sums directly the outputs that the FFT cannot resolve.
-    book/04_circulants_and_fourier : chapter 4, "The convolution rule and its cost".
+    coursekit.convolve : the direct N^2 method (section 1.1); its "auto" sums directly.
 
     Notes
     -----
@@ -483,8 +481,7 @@ def blur(image, kernel):
     --------
     deconvolve : the regularised inverse.
     bccb : the same operator as a matrix (with the kernel's origin at ``[0, 0]``).
-    fft_convolve : its Notes give the FFT's accuracy (relative to the largest output) and
-        why a NaN or infinity makes every output NaN; both hold here.
+    fft_convolve : its Notes give the FFT's accuracy and its rule for NaN and infinity.
     book/04_circulants_and_fourier : chapter 4, "Deblurring a photograph".
 
     Examples

@@ -1,7 +1,7 @@
 """Kronecker sums and the discrete Laplacian in one and two dimensions (chapter 4).
 
 Sign convention: every Laplacian here is the POSITIVE semi-definite ``-d^2/dx^2``, the matrix
-``tridiag(-1, 2, -1) / h^2`` of the lecture. Applied to an image, ``-laplacian_2d`` equals
+``tridiag(-1, 2, -1) / h^2`` of section 4.6. Applied to an image, ``-laplacian_2d`` equals
 convolution with the stencil ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]] / h^2``.
 
 Images are ravelled row-major (NumPy's default): ``u = U.ravel()`` for ``U`` of shape ``(H, W)``.
