@@ -11,6 +11,7 @@ its cyclic version (``x^n = 1``), correlation, and the exact product of long int
 :func:`numpy.convolve` and :func:`scipy.linalg.convolution_matrix`.
 """
 
+import cmath
 import contextlib
 import functools
 import math
@@ -56,12 +57,18 @@ _ONE_THREAD_ABOVE = 2**17
 # it below 10/64 = 0.16 (typical errors are orders of magnitude smaller than the bound).
 _FFT_EXACT_LIMIT = 2.0**47
 
+# The FFT's rounding error is relative to the largest sample: about eps log2(N) of it
+# (measured: at most 0.2 eps log2(N) max|c * d|). "auto" keeps the FFT's value of a
+# sample only if it is at least this fraction of the largest one (so that its relative
+# error stays below about 2**20 eps log2(N)); it sums the smaller ones directly.
+_FFT_RANGE = 2.0**-20
+
 
 def _mode_range(p, q, mode):
     """Indices ``start, stop`` of the full convolution (length ``p + q - 1``) that ``mode`` keeps."""
-    short, long = min(p, q), max(p, q)
     if mode == "full":
         return 0, p + q - 1
+    short, long = min(p, q), max(p, q)
     if mode == "same":
         start = (short - 1) // 2
         return start, start + long
@@ -111,19 +118,20 @@ def _toeplitz(h, n, start, stop):
 def _sliding(long, short, start, stop):
     """Entries ``start:stop`` of the full convolution as one product of sliding windows with ``short``.
 
-    Row ``k`` of the read-only view is the window ``long[k-q+1 : k+1]`` (zeros outside
-    ``long``), so its dot product with ``short`` reversed is the sum itself. The view
-    costs no copy; :func:`numpy.dot` copies it (``q`` numbers per output) for one BLAS
-    matrix-vector product, except for tiny products, which :func:`numpy.matmul` runs on
-    the view itself. For short outputs, where calls cost more than arithmetic.
+    Row ``k`` of the view is the window ``long[k-q+1 : k+1]`` reversed (zeros outside
+    ``long``): ``long[k], long[k-1], ...``, so its dot product with ``short`` is the sum
+    itself. The view costs no copy; :func:`numpy.dot` copies it (``q`` numbers per
+    output) for one BLAS matrix-vector product, except for tiny products, which
+    :func:`numpy.matmul` runs on the view itself. For short outputs, where calls cost
+    more than arithmetic.
     """
     q, size = len(short), long.itemsize
     padded = np.zeros(len(long) + 2 * (q - 1), dtype=long.dtype)  # q - 1 zeros, long, q - 1 zeros
     padded[q - 1 : q - 1 + len(long)] = long
-    rows = np.ndarray((stop - start, q), long.dtype, padded, start * size, (size, size))  # n_out, q
+    rows = np.ndarray((stop - start, q), long.dtype, padded, (start + q - 1) * size, (size, -size))  # n_out, q
     if rows.size <= _SLIDING_NO_COPY_MACS:  # NumPy's own loop, without the copy and the BLAS call
-        return np.matmul(rows, short[::-1])  # n_out
-    return np.dot(rows, short[::-1])  # n_out
+        return np.matmul(rows, short)  # n_out
+    return np.dot(rows, short)  # n_out
 
 
 @functools.cache
@@ -197,17 +205,95 @@ def _fft_full(c, d):
     """Full linear convolution of 1-D float or complex arrays of one dtype by the convolution rule.
 
     The 1-D case of :func:`coursekit._fft.fftconvolve_numpy` with the 1-D transforms of
-    :mod:`scipy.fft`, which cost a few microseconds less per call than the n-D ones.
+    :mod:`numpy.fft`: the same pocketfft as :mod:`scipy.fft`, with the same results,
+    and about 10 microseconds less per convolution for short inputs.
     """
     n_full = len(c) + len(d) - 1
     n = fast_length(n_full)
     if c.dtype.kind == "c":  # c and d share their dtype
-        spectrum = scipy.fft.fft(c, n)
-        spectrum *= scipy.fft.fft(d, n)
-        return scipy.fft.ifft(spectrum, n, overwrite_x=True)[:n_full]  # n_full
-    spectrum = scipy.fft.rfft(c, n)  # n // 2 + 1
-    spectrum *= scipy.fft.rfft(d, n)
-    return scipy.fft.irfft(spectrum, n, overwrite_x=True)[:n_full]  # n_full
+        spectrum = np.fft.fft(c, n)
+        spectrum *= np.fft.fft(d, n)
+        return np.fft.ifft(spectrum, n)[:n_full]  # n_full
+    spectrum = np.fft.rfft(c, n)  # n // 2 + 1
+    spectrum *= np.fft.rfft(d, n)
+    return np.fft.irfft(spectrum, n)[:n_full]  # n_full
+
+
+def _finite(x):
+    """Whether the float or complex array ``x`` holds no NaN and no infinity.
+
+    Its sum of squares (one BLAS dot product) answers for almost every array: it is
+    finite exactly when ``x`` is, unless the squares overflow, and the entrywise test
+    settles that case. Sums of squares raise no floating-point warning.
+    """
+    if x.dtype.kind == "c":
+        x = np.concatenate((x.real, x.imag))
+    return math.isfinite(x.dot(x)) or bool(np.isfinite(x).all())
+
+
+def _nonfinite_products(c, d, start, stop):
+    """Entries ``start:stop`` of the sums of the products ``c_i d_j`` with ``c_i`` or ``d_j`` NaN or infinite.
+
+    Zero where there is none. Such a product is itself NaN or infinite, so a product
+    counted twice (both factors non-finite) changes nothing: ``inf + inf``,
+    ``-inf + -inf`` and ``nan + nan`` are themselves. Loops over the non-finite
+    entries of one sequence, or over the other sequence when it is shorter.
+    """
+    out = np.zeros(len(c) + len(d) - 1, dtype=np.result_type(c, d))  # p + q - 1
+    for x, y in ((c, d), (d, c)):
+        bad = np.flatnonzero(~np.isfinite(x))
+        if len(bad) <= len(y):  # a shifted copy of y per non-finite x_i
+            for i in bad.tolist():
+                out[i : i + len(y)] += x[i] * y
+        else:  # a scattered copy of the non-finite x_i per y_j
+            values = x[bad]
+            for j, y_j in enumerate(y):
+                out[bad + j] += values * y_j
+    return out[start:stop]
+
+
+def _has_nonzero_term(x, other_length, k):
+    """For each full index in ``k``: whether ``x_i != 0`` for some ``i`` with ``0 <= k - i < other_length``."""
+    counts = np.zeros(len(x) + 1, dtype=np.int64)  # counts[i]: non-zeros among x[:i]
+    np.cumsum(x != 0, out=counts[1:])
+    return counts[np.minimum(k + 1, len(x))] > counts[np.maximum(k - other_length + 1, 0)]
+
+
+def _fft_resolved(long, short, start, stop):
+    """Entries ``start:stop`` of the full convolution by the FFT, with its unresolved samples summed directly.
+
+    The FFT's error is about ``eps log2(N)`` times the largest sample. Samples below
+    ``_FFT_RANGE`` of the largest are replaced: by exact zeros where no product is
+    non-zero, by the direct sums elsewhere (one call per run of consecutive samples,
+    or one call for all of them when that costs less).
+    """
+    full = _fft_full(long, short)  # p + q - 1
+    out = full[start:stop]
+    magnitude = np.abs(full)
+    floor = _FFT_RANGE * magnitude.max()
+    magnitude = magnitude[start:stop]
+    if not magnitude.min() < floor:
+        return out
+    n, q = len(long), len(short)
+    k = start + np.flatnonzero(magnitude < floor)  # full indices of the samples to replace
+    zero = ~(_has_nonzero_term(long, q, k) & _has_nonzero_term(short, n, k))
+    out[k[zero] - start] = 0
+    k = k[~zero]
+    if not k.size:
+        return out
+    breaks = np.flatnonzero(np.diff(k) > 1)
+    firsts, lasts = k[np.r_[0, breaks + 1]], k[np.r_[breaks, k.size - 1]] + 1  # the runs [first, last)
+    whole = _direct_kernel(n, q, stop - start, long.dtype)
+    if len(firsts) * _DIRECT_OVERHEAD + k.size * q * _DIRECT_PER_MAC > _direct_cost(whole, n, q, stop - start):
+        return whole(long, short, start, stop)
+    for first, last in zip(firsts.tolist(), lasts.tolist()):
+        out[first - start : last - start] = _direct_kernel(n, q, last - first, long.dtype)(long, short, first, last)
+    return out
+
+
+def _matrix(long, short, start, stop):
+    """Entries ``start:stop`` of the full convolution as the product of the whole Toeplitz matrix of ``long``."""
+    return (_toeplitz(long, len(short), 0, len(long) + len(short) - 1) @ short)[start:stop]
 
 
 def _convolve(c, d, start, stop, method):
@@ -216,40 +302,62 @@ def _convolve(c, d, start, stop, method):
         dtype = np.result_type(c, d)
         c, d = c.astype(dtype), d.astype(dtype)
     dtype = c.dtype
+    if dtype.char == "e":  # float16: sums of float32 products (BLAS, FFT), rounded once, as numpy.convolve rounds
+        return _convolve(c.astype(np.float32), d.astype(np.float32), start, stop, method).astype(dtype)
     long, short = (c, d) if len(c) >= len(d) else (d, c)
-    exact = dtype.kind in "biu"  # bool, signed or unsigned integers
-    if method == "auto" or method == "direct":
-        kernel = _direct_kernel(len(long), len(short), stop - start, dtype)
-        # no FFT costs less than its overhead: skip the estimate for small inputs
-        if method == "auto" and (stop - start) * len(short) > _SLIDING_ALWAYS_MACS:
-            direct = _direct_cost(kernel, len(long), len(short), stop - start)
-            if _fft_cost(len(c) + len(d) - 1) < direct:
-                method = "fft"
-    if method == "fft" and exact and not _fft_is_exact(c, d):
+    n, q, n_out = len(long), len(short), stop - start
+    inexact = dtype.kind in "fc"
+    if method == "auto":
         method = "direct"
-        kernel = _direct_kernel(len(long), len(short), stop - start, dtype)
-    if method == "matrix":
-        full = _toeplitz(c, len(d), 0, len(c) + len(d) - 1) @ d  # p + q - 1
-        return full[start:stop].astype(dtype, copy=False)
-    if method != "fft":
-        return kernel(long, short, start, stop)  # of dtype already
-    if exact:
-        full = np.rint(_fft_full(c.astype(np.float64), d.astype(np.float64))).astype(np.int64)
-        return full[start:stop].astype(dtype)  # exact integers; narrower dtypes then wrap as in NumPy
-    return _fft_full(c, d)[start:stop].astype(dtype, copy=False)
+        # no FFT costs less than its overhead: skip the estimate for small inputs
+        if n_out * q > _SLIDING_ALWAYS_MACS and _fft_cost(n + q - 1) < _direct_cost(
+            _direct_kernel(n, q, n_out, dtype), n, q, n_out
+        ):
+            if not inexact:
+                method = "fft"
+            elif _finite(long) and _finite(short):  # else the FFT would spread them to every output
+                return _fft_resolved(long, short, start, stop)
+    if method == "fft":
+        if inexact:
+            return _fft_full(c, d)[start:stop].astype(dtype, copy=False)
+        if _fft_is_exact(c, d):
+            full = np.rint(_fft_full(c.astype(np.float64), d.astype(np.float64))).astype(np.int64)
+            return full[start:stop].astype(dtype)  # exact integers; narrower dtypes then wrap as in NumPy
+        method = "direct"
+    kernel = _matrix if method == "matrix" else _direct_kernel(n, q, n_out, dtype)
+    # The kernels multiply the shorter sequence by zeros that are not in the sums
+    # (padding, the zeros of a Toeplitz matrix), the blocked one the longer one too, and
+    # BLAS's axpy skips zero taps: a NaN or an infinity there makes NaNs that
+    # numpy.convolve does not (0 * inf is NaN), or loses some (0 * NaN is NaN). Then the
+    # kernel runs on the finite entries and the products of the others are added.
+    if not inexact:
+        return kernel(long, short, start, stop)
+    if kernel is _sliding or kernel is _matrix:
+        out = kernel(long, short, start, stop)
+        # each output multiplies every entry of `short`: one of them NaN or infinite makes
+        # every output so, and a finite first output rules it out
+        if cmath.isfinite(out[0]) or _finite(short):
+            return out
+    elif _finite(long) and _finite(short):
+        return kernel(long, short, start, stop)
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as numpy.convolve is
+        finite = kernel(np.where(np.isfinite(long), long, 0), np.where(np.isfinite(short), short, 0), start, stop)
+        return finite + _nonfinite_products(long, short, start, stop)
 
 
 def convolve(c, d, mode="full", method="auto"):
     """Discrete linear convolution ``c * d``: the coefficients of the product of two polynomials.
 
     ``(c * d)_k = sum_i c_i d_{k-i}``, the coefficient of ``x^k`` in ``c(x) d(x)``.
-    Same modes, result and result dtype as :func:`numpy.convolve`.
+    Same modes, result and result dtype as :func:`numpy.convolve`, NaN and infinities
+    included (see Notes).
 
     Parameters
     ----------
     c, d : array_like or torch.Tensor
         Non-empty 1-D sequences (coefficients, lowest power first) of ``p`` and ``q``
-        numbers: bool, integer, float or complex. Tensors are copied to NumPy.
+        numbers: bool, integer, float or complex. A number (0-d) is a sequence of
+        length 1, as in :func:`numpy.convolve`. Tensors are copied to NumPy.
     mode : {"full", "same", "valid"}
         ``"full"``: all ``p + q - 1`` coefficients. ``"same"``: the ``max(p, q)``
         central ones. ``"valid"``: the ``max(p, q) - min(p, q) + 1`` in which the
@@ -260,23 +368,28 @@ def convolve(c, d, mode="full", method="auto"):
         windows with the reversed shorter sequence; for float or complex filters of at
         most 128 taps, one BLAS ``axpy`` per tap (``out[j:j+p] += d_j c``); otherwise
         blocks of sliding windows times a small Toeplitz matrix (one BLAS call).
-        ``"matrix"``: the whole Toeplitz matrix ``convolution_matrix(c, q) @ d``, for
-        teaching: it stores ``(p + q - 1) q`` numbers.
+        ``"matrix"``: the whole Toeplitz matrix ``convolution_matrix(c, q) @ d`` (``c``
+        the longer sequence), for teaching: it stores ``(p + q - 1) q`` numbers.
         ``"fft"``: the convolution rule (chapter 4), ``O(N log N)`` with
-        ``N = p + q - 1``. ``"auto"`` picks direct or FFT by the cost model below.
+        ``N = p + q - 1``; its error is relative to the largest output (Notes).
+        ``"auto"``: direct or FFT by the cost model below, then the direct sums for
+        every output the FFT cannot resolve.
 
     Returns
     -------
     numpy.ndarray
         The convolution, of dtype ``numpy.result_type(c, d)``: integers stay exact
-        integers (wrapping on overflow exactly as :func:`numpy.convolve` does).
+        integers (wrapping on overflow exactly as :func:`numpy.convolve` does);
+        float16 is computed in float32 and rounded once.
 
     Raises
     ------
     TypeError
-        If ``c`` or ``d`` is not an array of numbers.
+        If ``c`` or ``d`` is not an array of numbers, or is a tensor of a dtype that
+        NumPy lacks (bfloat16: convert it with ``.float()``).
     ValueError
-        If ``c`` or ``d`` is empty or not 1-D, or ``mode``/``method`` is unknown.
+        If ``c`` or ``d`` is empty or has more than one dimension, or
+        ``mode``/``method`` is unknown.
 
     See Also
     --------
@@ -287,6 +400,26 @@ def convolve(c, d, mode="full", method="auto"):
     Notes
     -----
     Chapter 1 of the book, "Polynomial multiplication is convolution".
+
+    Non-finite values: an output is NaN or infinite exactly when one of the products
+    ``c_i d_{k-i}`` that define it is (``0 * inf`` is NaN), with the value
+    :func:`numpy.convolve` gives, for every method but ``"fft"``. The FFT mixes every
+    input into every output, so with ``method="fft"`` a single NaN or infinity makes
+    every output NaN (as with :func:`scipy.signal.fftconvolve`); ``"auto"`` never lets
+    the FFT see one.
+
+    Accuracy: the direct sums have the error of ordinary summation, at most about
+    ``q eps sum_i |c_i d_{k-i}|`` on output ``k`` (``eps = numpy.finfo(dtype).eps``,
+    ``q`` the shorter length). The FFT's error is relative to the largest output, not to each one:
+    about ``eps log2(N) max_k |(c * d)_k|`` on every output (bounded by
+    ``eps log2(N) ||c||_2 ||d||_2`` up to a small constant; Percival, Math. Comp. 72,
+    2003), so outputs far smaller than the largest lose digits or drown, as they do
+    for inputs whose non-zero magnitudes are far apart. ``"auto"`` therefore keeps
+    an FFT output only if it is at least ``2**-20`` of the largest (its relative
+    error then stays below about ``2**20 eps log2(N)``, ``5e-9`` for float64 at
+    ``N = 10**6``); it sets the others to the exact zero where none of their products
+    is non-zero and sums the rest directly (all of them at once when that costs
+    less). For inputs of a wide dynamic range that is the cost of the direct method.
 
     Cost model of ``method="auto"`` (seconds, fitted to timings on the course's
     2-core machine), with ``n`` and ``q`` the longer and shorter lengths and
@@ -316,6 +449,13 @@ def convolve(c, d, mode="full", method="auto"):
     array([1, 3, 5])
     >>> convolve([1, 2, 3], [1, 1], mode="valid", method="fft")
     array([3, 5])
+    >>> convolve(1289, 4567)
+    array([5886863])
+
+    A NaN reaches only the outputs whose products it enters:
+
+    >>> convolve([1.0, 2.0], [1.0, np.nan])
+    array([ 1., nan, nan])
     """
     if not (
         type(c) is type(d) is np.ndarray
@@ -325,15 +465,17 @@ def convolve(c, d, mode="full", method="auto"):
         and c.dtype.char in _FAST_DTYPES
         and d.dtype.char in _FAST_DTYPES
     ):  # anything but non-empty 1-D NumPy arrays of numbers: convert and check
-        c = check_array_1d(c, "c")
-        d = check_array_1d(d, "d")
-    check_option(mode, "mode", MODES)
-    check_option(method, "method", METHODS)
+        c = check_array_1d(c, "c", scalar=True)
+        d = check_array_1d(d, "d", scalar=True)
+    if mode.__class__ is not str or mode not in MODES:  # the test costs less than the call
+        check_option(mode, "mode", MODES)
+    if method.__class__ is not str or method not in METHODS:
+        check_option(method, "method", METHODS)
     start, stop = _mode_range(len(c), len(d), mode)
     return _convolve(c, d, start, stop, method)
 
 
-def correlate(x, h, mode="full"):
+def correlate(x, h, mode="full", method="auto"):
     """Cross-correlation ``z_k = sum_n x_{n+k} conj(h_n)``: ``x`` convolved with ``h`` reversed.
 
     Same result and dtype as :func:`numpy.correlate`, except that the default mode
@@ -348,6 +490,10 @@ def correlate(x, h, mode="full"):
         As in :func:`convolve`. For ``"same"`` with ``h`` longer than ``x`` and an even
         ``len(x)``, the kept window is one place later, as in :func:`numpy.correlate`
         (which swaps its arguments and reverses the output).
+    method : {"auto", "direct", "matrix", "fft"}
+        As in :func:`convolve`, with the same accuracy and the same rule for NaN and
+        infinities: only ``"fft"`` spreads them to every output, and its error is
+        relative to the largest output.
 
     Returns
     -------
@@ -359,11 +505,12 @@ def correlate(x, h, mode="full"):
     TypeError
         If ``x`` or ``h`` is not an array of numbers.
     ValueError
-        If ``x`` or ``h`` is empty or not 1-D, or ``mode`` is unknown.
+        If ``x`` or ``h`` is empty or not 1-D (NumPy refuses numbers here too), or
+        ``mode``/``method`` is unknown.
 
     See Also
     --------
-    convolve : correlation with ``h`` flipped.
+    convolve : correlation with ``h`` flipped; its Notes give the accuracy of each method.
     numpy.correlate : the reference this function is tested against.
 
     Notes
@@ -381,12 +528,13 @@ def correlate(x, h, mode="full"):
     x = check_array_1d(x, "x")
     h = check_array_1d(h, "h")
     check_option(mode, "mode", MODES)
+    check_option(method, "method", METHODS)
     h = np.conj(h[::-1]) if np.iscomplexobj(h) else h[::-1]
     start, stop = _mode_range(len(x), len(h), mode)
     if mode == "same" and len(h) > len(x):
         shift = 1 - len(x) % 2  # NumPy rounds the centre the other way when it swaps
         start, stop = start + shift, stop + shift
-    return _convolve(x, h, start, stop, "auto")
+    return _convolve(x, h, start, stop, method)
 
 
 def convolution_matrix(h, n, mode="full"):
@@ -446,7 +594,7 @@ def convolution_matrix(h, n, mode="full"):
     return _toeplitz(h, n, start, stop)
 
 
-def cyclic_convolve(c, d):
+def cyclic_convolve(c, d, method="auto"):
     """Cyclic convolution of two length-``n`` sequences: ``(c * d)_k = sum_i c_i d_{(k - i) mod n}``.
 
     The product of ``c(x) d(x)`` when ``x^n = 1``, as for ``x = w = exp(2 pi i / n)``:
@@ -456,7 +604,13 @@ def cyclic_convolve(c, d):
     Parameters
     ----------
     c, d : array_like or torch.Tensor
-        Non-empty 1-D sequences of numbers of the same length ``n``.
+        Non-empty 1-D sequences of numbers of the same length ``n`` (a number is a
+        sequence of length 1, as in :func:`convolve`).
+    method : {"auto", "direct", "matrix", "fft"}
+        How the linear convolution that is then folded is computed, as in
+        :func:`convolve`, with its accuracy and its rule for NaN and infinities: only
+        ``"fft"`` spreads them to every output, and its error is relative to the
+        largest output.
 
     Returns
     -------
@@ -468,7 +622,8 @@ def cyclic_convolve(c, d):
     TypeError
         If ``c`` or ``d`` is not an array of numbers.
     ValueError
-        If ``c`` or ``d`` is empty or not 1-D, or their lengths differ.
+        If ``c`` or ``d`` is empty or has more than one dimension, their lengths
+        differ, or ``method`` is unknown.
 
     See Also
     --------
@@ -486,12 +641,12 @@ def cyclic_convolve(c, d):
     >>> cyclic_convolve([3, 1], [1, 2])
     array([5, 7])
     """
-    c = check_array_1d(c, "c")
-    d = check_array_1d(d, "d")
+    c = check_array_1d(c, "c", scalar=True)
+    d = check_array_1d(d, "d", scalar=True)
     n = len(c)
     if len(d) != n:
         raise ValueError(f"c and d must have the same length for cyclic convolution; got {n} and {len(d)}")
-    full = convolve(c, d)  # 2n - 1
+    full = convolve(c, d, method=method)  # 2n - 1
     cyclic = full[:n].copy()  # n
     cyclic[: n - 1] += full[n:]  # x^(n + k) = x^k
     return cyclic

@@ -1,5 +1,7 @@
 """coursekit.polynomials against NumPy and SciPy, on random sequences drawn by hypothesis."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -57,6 +59,61 @@ def exact_convolution(c, d):
         for j, dj in enumerate(d):
             out[i + j] += int(ci) * int(dj)
     return out
+
+
+def exact_float_convolution(c, d):
+    """``c * d`` and ``|c| * |d|`` of float arrays in exact fractions, over their non-zero entries."""
+    out = [Fraction(0)] * (len(c) + len(d) - 1)
+    absolute = [Fraction(0)] * (len(c) + len(d) - 1)
+    for i in np.flatnonzero(c).tolist():
+        for j in np.flatnonzero(d).tolist():
+            product = Fraction(float(c[i])) * Fraction(float(d[j]))
+            out[i + j] += product
+            absolute[i + j] += abs(product)
+    return out, absolute
+
+
+def assert_within_direct_accuracy(actual, exact, absolute):
+    """Every output within 1e-8 of the sum of the absolute values of its products (so exact zeros stay 0).
+
+    The direct sums meet it with a wide margin (their error is about q eps of that sum);
+    an FFT whose error is relative to the largest output does not, where the outputs
+    span many orders of magnitude.
+    """
+    error = [abs(Fraction(float(a)) - e) for a, e in zip(actual.tolist(), exact)]
+    bad = [k for k, (err, bound) in enumerate(zip(error, absolute)) if err > Fraction(1, 10**8) * bound]
+    shown = [(k, float(exact[k]), float(error[k])) for k in bad[:5]]
+    assert not bad, f"(output, exact value, error) {shown}"
+
+
+def with_nonfinite(kind, length=lengths):
+    """Float or complex arrays in which NaN, +inf, -inf and zeros are frequent among finite numbers."""
+    real = st.one_of(
+        st.sampled_from([np.nan, np.inf, -np.inf, 0.0]), st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+    )
+    if kind == "float":
+        return hnp.arrays(np.float64, length, elements=real)
+    return hnp.arrays(np.complex128, length, elements=st.builds(complex, real, real))
+
+
+def assert_nonfinite_as_numpy(actual, expected, scale):
+    """Non-finite exactly where ``expected`` is; for real outputs the same NaN or infinity; the rest close.
+
+    A complex output is compared as finite or not: which of its parts is NaN and which
+    infinite depends on how the BLAS at hand sums complex products.
+    """
+    assert actual.dtype == expected.dtype and actual.shape == expected.shape
+    finite = np.isfinite(expected)
+    np.testing.assert_array_equal(np.isfinite(actual), finite)
+    if not np.iscomplexobj(expected):
+        np.testing.assert_array_equal(actual[~finite], expected[~finite])  # NaN == NaN here, inf by sign
+    tolerance = 1000 * np.finfo(expected.dtype).eps * max(scale, 1.0)
+    np.testing.assert_allclose(actual[finite], expected[finite], rtol=0, atol=tolerance)
+
+
+def finite_bound(c, d):
+    """:func:`bound` of the finite entries: the scale of the rounding errors of the finite outputs."""
+    return bound(np.where(np.isfinite(c), c, 0), np.where(np.isfinite(d), d, 0))
 
 
 class TestConvolve:
@@ -151,6 +208,141 @@ class TestConvolve:
         x, h = rng.standard_normal(20000), rng.standard_normal(7)
         assert_matches(convolve(x, h, mode="same"), np.convolve(x, h, mode="same"), bound(x, h))
 
+    @pytest.mark.parametrize(
+        ("c", "d", "expected"),
+        [
+            ([1.0, 2.0], [1.0, np.nan], [1.0, np.nan, np.nan]),
+            ([1.0, 2.0], [1.0, np.inf], [1.0, np.inf, np.inf]),
+            ([np.nan, 1.0], [0.0, 0.0], [np.nan, np.nan, 0.0]),  # 0 * NaN is NaN, and BLAS must not skip it
+            ([np.inf, -np.inf], [1.0, 1.0], [np.inf, np.nan, -np.inf]),  # inf - inf
+        ],
+    )
+    @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
+    def test_nonfinite_reaches_only_its_products(self, c, d, expected, method):
+        np.testing.assert_array_equal(convolve(c, d, method=method), expected)
+        np.testing.assert_array_equal(convolve(c, d, method=method), np.convolve(c, d))
+
+    @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
+    @pytest.mark.parametrize("mode", MODES)
+    @pytest.mark.parametrize("kind", ["float", "complex"])
+    @given(data=st.data())
+    def test_nonfinite_matches_numpy(self, kind, mode, method, data):
+        c = data.draw(with_nonfinite(kind), label="c")
+        d = data.draw(with_nonfinite(kind), label="d")
+        with np.errstate(all="ignore"):
+            expected = np.convolve(c, d, mode=mode)
+        assert_nonfinite_as_numpy(convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d))
+
+    @pytest.mark.parametrize("method", ["auto", "direct"])
+    @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+    @pytest.mark.parametrize(("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    def test_nonfinite_in_long_inputs(self, p, q, dtype, method):
+        # every direct kernel (window product, one axpy per tap, blocks) and, for "auto", inputs
+        # long enough for the FFT, which must not be used: a few NaN, inf, -inf and zeros
+        rng = np.random.default_rng(p + q)
+        c = (rng.standard_normal(p) * 100).astype(dtype)
+        d = (rng.standard_normal(q) * 100).astype(dtype)
+        for x in (c, d):
+            x[rng.integers(0, len(x), 3)] = [np.nan, np.inf, -np.inf]
+            x[rng.integers(0, len(x), 2)] = 0
+        for mode in MODES:
+            with np.errstate(all="ignore"):
+                expected = np.convolve(c, d, mode=mode)
+            assert_nonfinite_as_numpy(convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d))
+
+    def test_fft_spreads_nonfinite_values(self):
+        # documented: every output of the FFT depends on every input
+        with np.errstate(invalid="ignore"):
+            assert np.isnan(convolve(np.arange(300.0), np.r_[np.nan, np.ones(299)], method="fft")).all()
+
+    def test_issue_example_of_dynamic_range(self):
+        # the FFT's error is relative to the largest output (1e20): about 650 on the output 1
+        a = np.zeros(180)
+        a[0], a[-1] = 1.0, 1e10
+        out = convolve(a, a)
+        assert out[0] == 1.0
+        np.testing.assert_array_equal(out, np.array(exact_convolution(a, a), dtype=float))  # rounded once
+
+    @given(
+        data=st.data(),
+        p=st.integers(150, 700),
+        q=st.integers(150, 700),
+        exponents=st.lists(st.integers(-15, 15), min_size=2, max_size=8),
+    )
+    def test_sparse_inputs_of_wide_dynamic_range(self, data, p, q, exponents):
+        # neighbours of the issue's example: a few spikes of magnitudes 10**-15 to 10**15, long
+        # enough that the cost model picks the FFT; every output as accurate as a direct sum
+        c, d = np.zeros(p), np.zeros(q)
+        for e in exponents:
+            x = data.draw(st.sampled_from([c, d]))
+            x[data.draw(st.integers(0, len(x) - 1))] = data.draw(st.sampled_from([1.0, -1.0])) * 10.0**e
+        c[0], d[-1] = 1.0, -3.0
+        exact, absolute = exact_float_convolution(c, d)
+        assert_within_direct_accuracy(convolve(c, d), exact, absolute)
+        assert_within_direct_accuracy(convolve(c, d, method="direct"), exact, absolute)
+
+    @pytest.mark.parametrize("n", [300, 1000, 4000])
+    def test_dense_inputs_of_wide_dynamic_range(self, n):
+        # magnitudes spread evenly over 16 orders: the FFT alone loses the smaller outputs
+        rng = np.random.default_rng(n)
+        c = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+        d = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
+        reference = np.convolve(c.astype(np.longdouble), d.astype(np.longdouble))
+        absolute = np.convolve(np.abs(c), np.abs(d))  # positive terms: accurate to q eps on each output
+        for mode in MODES:
+            start = {"full": 0, "same": (n - 1) // 2, "valid": n - 1}[mode]
+            out = convolve(c, d, mode=mode)
+            window = slice(start, start + len(out))
+            assert (np.abs(out - reference[window]) <= 1e-8 * absolute[window]).all()
+
+    def test_auto_returns_exact_zeros_outside_the_support(self):
+        # zero padding: the outputs with no non-zero product are 0, not rounding noise
+        rng = np.random.default_rng(4)
+        c = np.r_[np.zeros(400), rng.standard_normal(500), np.zeros(700)]
+        d = np.r_[rng.standard_normal(300), np.zeros(300)]
+        out = convolve(c, d)
+        support = np.convolve(c != 0, d != 0) > 0
+        assert (out[~support] == 0).all() and (out[support] != 0).all()
+        assert_matches(out, np.convolve(c, d), bound(c, d))
+
+    @pytest.mark.parametrize("n", [1000, 20000])
+    def test_auto_keeps_the_fft_accuracy_on_ordinary_inputs(self, n):
+        rng = np.random.default_rng(n)
+        c, d = rng.standard_normal(n), rng.uniform(0, 1, n)
+        assert_matches(convolve(c, d), convolve(c, d, method="fft"), bound(c, d))
+
+    def test_scalars_are_sequences_of_length_one(self):
+        # as numpy.convolve reads them
+        np.testing.assert_array_equal(convolve(1289, 4567), [5886863])
+        assert convolve(1289, 4567).tolist() == np.convolve(1289, 4567).tolist()
+        np.testing.assert_array_equal(convolve(np.float32(2), [1, 2, 3]), np.convolve(np.float32(2), [1, 2, 3]))
+        np.testing.assert_array_equal(convolve(torch.tensor(3), torch.tensor([1, 2])), [3, 6])
+
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("mode", MODES)
+    @given(c=st.one_of(st.integers(-1000, 1000), st.floats(-1e3, 1e3)), d=sequences("float"))
+    def test_scalar_and_sequence_match_numpy(self, method, mode, c, d):
+        scale = abs(c) * float(np.abs(d).max())
+        assert_matches(convolve(c, d, mode=mode, method=method), np.convolve(c, d, mode=mode), scale)
+        assert_matches(convolve(d, c, mode=mode, method=method), np.convolve(d, c, mode=mode), scale)
+
+    @pytest.mark.parametrize("method", METHODS)
+    def test_float16_sums_in_float32(self, device, method):
+        rng = np.random.default_rng(6)
+        c = torch.tensor(rng.standard_normal(300), dtype=torch.float16, device=device)
+        d = torch.tensor(rng.standard_normal(40), dtype=torch.float16, device=device)
+        out = convolve(c, d, method=method)
+        exact = np.convolve(c.cpu().double().numpy(), d.cpu().double().numpy())
+        assert out.dtype == np.float16 == np.convolve(c.cpu().numpy(), d.cpu().numpy()).dtype
+        # rounded once from float32 sums: within half a float16 ulp plus the float32 error
+        scale = bound(c.cpu().double().numpy(), d.cpu().double().numpy())
+        np.testing.assert_allclose(out.astype(np.float64), exact, rtol=2.0**-11, atol=1e-5 * scale)
+
+    @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.complex32])
+    def test_tensor_dtypes_without_numpy(self, dtype):
+        with pytest.raises(TypeError, match=rf"d must be a tensor of a dtype that NumPy supports .*; got {dtype}"):
+            convolve([1.0, 2.0], torch.ones(3, dtype=dtype))
+
     def test_torch_tensors(self, device):
         c = torch.tensor([3.0, 1.0], device=device, dtype=torch.float64)
         d = torch.tensor([1, 2], device=device)
@@ -163,6 +355,8 @@ class TestConvolve:
     def test_two_dimensional(self):
         with pytest.raises(ValueError, match=r"d must be 1-D; got an array of shape \(2, 2\)"):
             convolve([1], [[1, 2], [3, 4]])
+        with pytest.raises(ValueError, match=r"c must be 1-D; got an array of shape \(1, 1\)"):
+            convolve([[1]], 1)
 
     def test_not_numbers(self):
         with pytest.raises(TypeError, match="c must be a 1-D array of numbers; got dtype <U1"):
@@ -180,13 +374,52 @@ class TestConvolve:
 
 
 class TestCorrelate:
+    @pytest.mark.parametrize("method", METHODS)
     @pytest.mark.parametrize("mode", MODES)
     @pytest.mark.parametrize("kind", KINDS)
     @given(data=st.data())
-    def test_matches_numpy(self, kind, mode, data):
+    def test_matches_numpy(self, kind, mode, method, data):
         x = data.draw(sequences(kind), label="x")
         h = data.draw(sequences(kind), label="h")
-        assert_matches(correlate(x, h, mode=mode), np.correlate(x, h, mode=mode), bound(x, h))
+        assert_matches(correlate(x, h, mode=mode, method=method), np.correlate(x, h, mode=mode), bound(x, h))
+
+    @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
+    @pytest.mark.parametrize("mode", MODES)
+    @pytest.mark.parametrize("kind", ["float", "complex"])
+    @given(data=st.data())
+    def test_nonfinite_matches_numpy(self, kind, mode, method, data):
+        x = data.draw(with_nonfinite(kind), label="x")
+        h = data.draw(with_nonfinite(kind), label="h")
+        with np.errstate(all="ignore"):
+            expected = np.correlate(x, h, mode=mode)
+        assert_nonfinite_as_numpy(correlate(x, h, mode=mode, method=method), expected, finite_bound(x, h))
+
+    def test_issue_examples(self):
+        np.testing.assert_array_equal(correlate([1.0, 2.0], [1.0, np.nan]), [np.nan, np.nan, 2.0])
+        a = np.zeros(180)
+        a[0], a[-1] = 1.0, 1e10
+        np.testing.assert_array_equal(correlate(a, a), np.array(exact_convolution(a, a[::-1]), dtype=float))
+
+    @given(p=st.integers(150, 600), q=st.integers(150, 600), exponents=st.lists(st.integers(-15, 15), max_size=6))
+    def test_wide_dynamic_range(self, p, q, exponents):
+        rng = np.random.default_rng(p * q)
+        x, h = np.zeros(p), np.zeros(q)
+        x[0], h[0] = 1.0, 1e12
+        for e in exponents:
+            target = x if rng.random() < 0.5 else h
+            target[rng.integers(len(target))] = 10.0**e
+        exact, absolute = exact_float_convolution(x, h[::-1])
+        assert_within_direct_accuracy(correlate(x, h), exact, absolute)
+
+    def test_numbers_refused_like_numpy(self):
+        with pytest.raises(ValueError):
+            np.correlate(1289, 4567)
+        with pytest.raises(ValueError, match=r"x must be 1-D; got an array of shape \(\)"):
+            correlate(1289, 4567)
+
+    def test_unknown_method(self):
+        with pytest.raises(ValueError, match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'dft'"):
+            correlate([1], [1], method="dft")
 
     def test_default_mode_is_full(self):
         np.testing.assert_array_equal(correlate([1, 2, 3], [0, 1, 2]), np.correlate([1, 2, 3], [0, 1, 2], "full"))
@@ -278,12 +511,36 @@ class TestCyclicConvolve:
         expected = np.fft.ifft(np.fft.fft(c) * np.fft.fft(d))
         assert_matches(cyclic_convolve(c, d), expected if kind == "complex" else expected.real, bound(c, d))
 
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("kind", KINDS)
     @given(data=st.data())
-    def test_is_circulant_product(self, data):
+    def test_is_circulant_product(self, kind, method, data):
         n = data.draw(lengths, label="n")
-        c = data.draw(sequences("int", st.just(n)), label="c")
-        d = data.draw(sequences("int", st.just(n)), label="d")
-        assert_matches(cyclic_convolve(c, d), scipy.linalg.circulant(c) @ d)
+        c = data.draw(sequences(kind, st.just(n)), label="c")
+        d = data.draw(sequences(kind, st.just(n)), label="d")
+        assert_matches(cyclic_convolve(c, d, method=method), scipy.linalg.circulant(c) @ d, bound(c, d))
+
+    @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
+    @pytest.mark.parametrize("kind", ["float", "complex"])
+    @given(data=st.data())
+    def test_nonfinite_as_circulant_product(self, kind, method, data):
+        # the circulant's product sums exactly the n products of each output, nothing else
+        n = data.draw(lengths, label="n")
+        c = data.draw(with_nonfinite(kind, st.just(n)), label="c")
+        d = data.draw(with_nonfinite(kind, st.just(n)), label="d")
+        with np.errstate(all="ignore"):
+            expected = scipy.linalg.circulant(c) @ d
+        assert_nonfinite_as_numpy(cyclic_convolve(c, d, method=method), expected, finite_bound(c, d))
+
+    def test_wide_dynamic_range(self):
+        a = np.zeros(180)
+        a[0], a[-1] = 1.0, 1e10
+        expected = scipy.linalg.circulant(a.astype(np.int64).astype(object)) @ a.astype(np.int64).astype(object)
+        np.testing.assert_array_equal(cyclic_convolve(a, a), expected.astype(np.float64))
+
+    def test_numbers(self):
+        np.testing.assert_array_equal(cyclic_convolve(3, 4), [12])
+        np.testing.assert_array_equal(cyclic_convolve(3, [4]), [12])
 
     def test_exact_for_big_integers(self):
         c = np.array([2**40 + 1, 3, 2**41], dtype=np.int64)
@@ -298,6 +555,10 @@ class TestCyclicConvolve:
     def test_empty(self):
         with pytest.raises(ValueError, match="d must not be empty"):
             cyclic_convolve([1], [])
+
+    def test_unknown_method(self):
+        with pytest.raises(ValueError, match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'ntt'"):
+            cyclic_convolve([1], [1], method="ntt")
 
 
 class TestMultiplyIntegers:
