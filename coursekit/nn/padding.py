@@ -113,23 +113,19 @@ def _check_pad(pad, input):
 
 
 def _constant(input, pad, value):
-    """Crop the negative amounts, then copy into a tensor filled with ``value``."""
-    shape = list(input.shape)
+    """Crop the negative amounts, then copy into a tensor filled with ``value`` (one strided copy)."""
+    shape, crop, place = list(input.shape), [], []
     for k in range(len(pad) // 2):
         axis = input.dim() - 1 - k
-        before, after = pad[2 * k], pad[2 * k + 1]
-        if min(shape[axis] + min(before, 0) + min(after, 0), shape[axis] + before + after) < 0:
-            raise ValueError(
-                f"pad ({before}, {after}) crops more than the {shape[axis]} elements of input's axis {axis}"
-            )
-        input = input.narrow(axis, max(-before, 0), shape[axis] + min(before, 0) + min(after, 0))
-        shape[axis] += before + after
+        n, before, after = shape[axis], pad[2 * k], pad[2 * k + 1]
+        kept = n + min(before, 0) + min(after, 0)
+        if min(kept, n + before + after) < 0:
+            raise ValueError(f"pad ({before}, {after}) crops more than the {n} elements of input's axis {axis}")
+        crop.insert(0, slice(max(-before, 0), max(-before, 0) + kept))
+        place.insert(0, slice(max(before, 0), max(before, 0) + kept))
+        shape[axis] = n + before + after
     out = input.new_empty(shape).fill_(value)
-    inner = out
-    for k in range(len(pad) // 2):
-        axis = out.dim() - 1 - k
-        inner = inner.narrow(axis, max(pad[2 * k], 0), input.shape[axis])
-    inner.copy_(input)
+    out[(..., *place)] = input[(..., *crop)] if min(pad, default=0) < 0 else input
     return out
 
 

@@ -7,18 +7,18 @@ costs one copy, and a convolution becomes one matrix product (chapter 5).
 """
 
 from ._checks import check_input, check_padding_pair, check_positive_pair
-from .padding import pad as pad_last_axes
+from .padding import _constant
 
 
 def pad(input, padding, value=0):
-    """Pad (or, with negative amounts, crop) the last two axes with ``value``.
+    """Pad (or, with negative amounts, crop) the last two axes with ``value``, as :func:`~.padding.pad`.
 
-    ``padding`` is ``(top, bottom, left, right)``; returns ``input`` itself when all are zero.
+    ``padding`` is ``(top, bottom, left, right)``, checked ints; returns ``input`` itself when all are zero.
     """
     top, bottom, left, right = padding
     if not any(padding):
         return input
-    return pad_last_axes(input, (left, right, top, bottom), value=value)
+    return _constant(input, (left, right, top, bottom), value)
 
 
 def windows(input, kernel_size, stride, dilation, out_size):
