@@ -5,8 +5,8 @@
 - :func:`x_image`, :func:`exercise_image`: the small images worked by hand in chapter 5.
 - :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10`: read by torchvision's dataset
   classes from a cache folder (:func:`data_folder`), downloaded only when asked.
-- :func:`dataset`: the training data of the book's chapters, the digits unless the
-  environment variable ``COURSEKIT_DATASET`` names one of the three.
+- :func:`dataset`, :func:`dataset_name`: the training data of the book's chapters, the
+  digits unless the environment variable ``COURSEKIT_DATASET`` names one of the three.
 - :class:`Transformed`: a data set whose images pass through a transform (augmentation).
 
 Nothing here downloads unless called with ``download=True``.
@@ -293,10 +293,37 @@ def cifar10(split="train", root=None, download=False):
     return _torchvision_dataset("cifar10", split, root, download)
 
 
-def dataset(name=None, split="train", root=None, download=False):
+def dataset_name(name=None):
+    """Which data set the book's training sections use: ``name``, else ``COURSEKIT_DATASET``, else the digits.
+
+    Parameters
+    ----------
+    name : {"digits", "mnist", "fashion_mnist", "cifar10"}, optional
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (in the argument or the environment variable).
+
+    Examples
+    --------
+    >>> dataset_name("cifar10")
+    'cifar10'
+    """
+    source = "name"
+    if name is None:
+        name, source = os.environ.get("COURSEKIT_DATASET") or "digits", "COURSEKIT_DATASET"
+    return check_option(name, source, ("digits",) + tuple(DATASETS))
+
+
+def dataset(name=None, split="train", root=None, download=False, size=28):
     """The training data of the book's chapters: the digits, or a real data set named by ``COURSEKIT_DATASET``.
 
-    The chapters train on the 28x28 digits, which ship offline. Setting the environment
+    The chapters train on the digits, which ship offline. Setting the environment
     variable ``COURSEKIT_DATASET`` to ``mnist``, ``fashion_mnist`` or ``cifar10`` before
     running a page reruns its training sections on that data set (downloaded once
     beforehand, e.g. with ``python -c "import coursekit; coursekit.data.cifar10(download=True)"``;
@@ -305,10 +332,13 @@ def dataset(name=None, split="train", root=None, download=False):
     Parameters
     ----------
     name : {"digits", "mnist", "fashion_mnist", "cifar10"}, optional
-        By default ``COURSEKIT_DATASET``, else ``"digits"``.
+        By default :func:`dataset_name` (``COURSEKIT_DATASET``, else ``"digits"``).
     split : {"train", "test"}
     root, download :
         As for :func:`mnist` (unused for the digits).
+    size : int, default 28
+        Side of the digits; the real data sets keep their own (28 for MNIST and
+        Fashion-MNIST, 32 for CIFAR-10).
 
     Returns
     -------
@@ -322,16 +352,13 @@ def dataset(name=None, split="train", root=None, download=False):
 
     Examples
     --------
-    >>> image, label = dataset("digits", split="test")[0]
+    >>> image, label = dataset("digits", split="test", size=16)[0]
     >>> tuple(image.shape)
-    (1, 28, 28)
+    (1, 16, 16)
     """
-    source = "name"
-    if name is None:
-        name, source = os.environ.get("COURSEKIT_DATASET") or "digits", "COURSEKIT_DATASET"
-    name = check_option(name, source, ("digits",) + tuple(DATASETS))
+    name = dataset_name(name)
     if name == "digits":
-        return digits(size=28, split=check_option(split, "split", ("train", "test")))
+        return digits(size=size, split=check_option(split, "split", ("train", "test")))
     return _torchvision_dataset(name, split, root, download)
 
 

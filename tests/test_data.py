@@ -184,6 +184,11 @@ class TestDatasetSwitch:
         monkeypatch.setenv("COURSEKIT_DATASET", "fashion_mnist")
         assert len(data.dataset(root=tmp_path)) == 5
         assert len(data.dataset("digits", split="train")) == 1347  # a name wins over the variable
+        assert data.dataset_name() == "fashion_mnist" and data.dataset_name("digits") == "digits"
+
+    def test_digits_size(self, monkeypatch):
+        monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
+        assert data.dataset(split="test", size=12)[0][0].shape == (1, 12, 12)
 
     def test_unknown_name(self, monkeypatch):
         monkeypatch.setenv("COURSEKIT_DATASET", "imagenet")
