@@ -499,6 +499,14 @@ class TestDtypes:
             assert_matches(conv_transpose2d(x[:, :, None], w[:, :, None], stride=2, method=method),
                            TF.conv_transpose2d(x[:, :, None], w[:, :, None], stride=2))
 
+    def test_integers_on_the_cpu_only(self, device):
+        x, w = torch.ones(1, 1, 3, 3, dtype=torch.int64, device=device), torch.ones(1, 1, 2, 2, dtype=torch.int64)
+        if device.type == "cpu":
+            assert conv2d(x, w).tolist() == [[[[4, 4], [4, 4]]]]
+        elif device.type == "cuda":
+            with pytest.raises(TypeError, match=r"input of dtype torch.int64 is convolved on the CPU only, by every"):
+                conv2d(x, w.to(device))
+
     def test_bool_is_refused(self):
         message = r"a convolution takes a floating, complex or integer input; got input of dtype torch.bool"
         with pytest.raises(TypeError, match=message):

@@ -22,7 +22,7 @@ pass is a transposed convolution (:func:`conv_transpose2d`) and a correlation of
 input with the output gradient (:func:`conv2d_backward`).
 
 Every method takes floating, complex and integer tensors (not bool) and returns the
-input's dtype, as torch does. Half precision (float16, bfloat16) is computed in float32
+input's dtype, as torch does; integers on the CPU only, as CUDA has no integer matrix product. Half precision (float16, bfloat16) is computed in float32
 and rounded once at the end. Integers are computed exactly (wrapping around on overflow
 like torch's integer kernels): "fft" and the Winograd methods hand them to "im2col",
 since their floating-point transforms would round them. An empty batch (N = 0) gives an
@@ -389,6 +389,11 @@ def _resolve_padding(padding, kernel_size, stride, dilation):
 def _check_conv(input, weight, bias, stride, padding, dilation, groups, transposed=False):
     """Validate conv arguments for a batched ``input``; return them normalized."""
     check_dtype(input, "a convolution")
+    if input.device.type == "cuda" and not (input.is_floating_point() or input.is_complex()):
+        raise TypeError(
+            f"input of dtype {input.dtype} is convolved on the CPU only, by every method (CUDA has no integer "
+            f"matrix product); got it on {input.device}"
+        )
     check_tensor(weight, "weight")
     if weight.dim() != input.dim():
         raise ValueError(

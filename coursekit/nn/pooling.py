@@ -79,14 +79,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Parameters
     ----------
     input : torch.Tensor
-        Shape (N, C, H, W) or (C, H, W).
-    kernel_size : int or tuple of two ints
-        Window size.
-    stride : int or tuple of two ints, optional
+        Shape (N, C, H, W) or (C, H, W); N may be 0. Floating or integer.
+    kernel_size : int or tuple of one or two ints
+        Window size; a 1-tuple ``(k,)`` means ``k`` on both axes, as in torch (so for
+        every size argument).
+    stride : int or tuple of one or two ints, optional
         Step between windows; defaults to ``kernel_size``.
-    padding : int or tuple of two ints
+    padding : int or tuple of one or two ints
         Implicit ``-inf`` padding on both sides; at most half the (dilated) window.
-    dilation : int or tuple of two ints
+    dilation : int or tuple of one or two ints
         Spacing of a window's elements.
     ceil_mode : bool
         Round the output size up: a partial last window counts if it starts inside
@@ -102,7 +103,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Raises
     ------
     TypeError
-        If ``input`` is not a tensor or a size is not an int.
+        If ``input`` is not a tensor, is bool or complex, or a size is not an int.
     ValueError
         If a size is out of range, the padding exceeds half the window, or the output is empty.
 
@@ -170,12 +171,12 @@ def avg_pool2d(
     Parameters
     ----------
     input : torch.Tensor
-        Shape (N, C, H, W) or (C, H, W).
-    kernel_size : int or tuple of two ints
+        Shape (N, C, H, W) or (C, H, W); N may be 0. Floating, complex or integer.
+    kernel_size : int or tuple of one or two ints
         Window size.
-    stride : int or tuple of two ints, optional
+    stride : int or tuple of one or two ints, optional
         Defaults to ``kernel_size``.
-    padding : int or tuple of two ints
+    padding : int or tuple of one or two ints
         Zero padding on both sides, at most half the window.
     ceil_mode : bool
         Round the output size up (see :func:`max_pool2d`).
@@ -187,12 +188,12 @@ def avg_pool2d(
     Returns
     -------
     torch.Tensor
-        Shape (N, C, oH, oW).
+        Shape (N, C, oH, oW), the input's dtype.
 
     Raises
     ------
     TypeError, ValueError
-        As :func:`max_pool2d`, and for a zero ``divisor_override``.
+        As :func:`max_pool2d` (but complex inputs are averaged), and for a zero ``divisor_override``.
 
     See Also
     --------
@@ -209,6 +210,8 @@ def avg_pool2d(
     >>> avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
     tensor([[[[2.7500, 2.8333],
               [1.8333, 2.8889]]]])
+    >>> avg_pool2d(torch.tensor([[[[1, 2], [4, 4]]]]), 2)  # 11 / 4, truncated
+    tensor([[[[2]]]])
     """
     input, unbatched = check_input(input, "avg_pool2d")
     check_dtype(input, "avg_pool2d")
@@ -249,7 +252,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         Pooled map, shape (N, C, H, W) or (C, H, W).
     indices : torch.Tensor
         int64 flat indices into each output plane, as :func:`max_pool2d` returns them.
-    kernel_size, stride, padding : int or tuple of two ints
+    kernel_size, stride, padding : int or tuple of one or two ints
         Those of the pooling; ``stride`` defaults to ``kernel_size``.
     output_size : sequence of ints, optional
         (oH, oW) or the full shape, when the pooled size was ambiguous; within a

@@ -43,9 +43,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     ----------
     input : torch.Tensor
         Shape (N, C, H, W) or unbatched (C, H, W).
-    kernel_size : int or tuple of two ints
+    kernel_size : int or tuple of one or two ints
         Block size ``(kH, kW)``.
-    dilation, padding, stride : int or tuple of two ints
+    dilation, padding, stride : int or tuple of one or two ints
         Spacing of the block's elements, zero padding on both sides, step between blocks.
 
     Returns
