@@ -2,8 +2,8 @@
 
 A localizer outputs, for every image, the vector ``[p_c, x, y, w, h, p_1, ..., p_K]``:
 ``p_c`` says whether there is an object at all (1 or 0 on training images),
-``(x, y)`` is the **top-left** corner of its bounding box (the source document
-says "top right", a slip: boxes are given by their top-left corner), ``w`` and
+``(x, y)`` is the **top-left** corner of its bounding box (image coordinates,
+with y growing downwards, as matplotlib's ``Rectangle`` takes them), ``w`` and
 ``h`` its width and height, all four as fractions of the image side, and
 ``p_1 ... p_K`` score its class. On an image without an object only ``p_c``
 matters, so the squared loss is masked:

@@ -101,3 +101,32 @@ def test_machine_dependent_cell_says_why_and_asserts(path, cell):
     source = _source(cell)
     assert source.startswith("# machine-dependent: "), "start the cell with '# machine-dependent: <reason>'"
     assert re.search(r"^\s*assert ", source, re.M), "assert the cell's results with measured tolerances"
+
+
+GLUE_PLAIN = "application/papermill.record/text/plain"
+
+
+def _glued_text(path):
+    """The text/plain of every value a notebook glues, by name."""
+    values = {}
+    for cell in _cells(path):
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name and GLUE_PLAIN in output.get("data", {}):
+                values[name] = output["data"][GLUE_PLAIN]
+    return values
+
+
+@pytest.mark.parametrize("path", SECTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in SECTIONS])
+def test_glued_numbers_are_python_numbers(path):
+    """A NumPy or torch scalar is glued as ``np.float64(0.97)``, which the page then shows as
+    that text, and which a format spec (``{glue:text}`key:.2f```) cannot read: the build fails."""
+    from myst_nb.core.variables import format_plain_text
+
+    glued = _glued_text(path)
+    wrapped = {name: text for name, text in glued.items() if re.match(r"(np|numpy|torch)\.|tensor\(|array\(", text)}
+    assert not wrapped, f"glue float(...) or int(...) of these: {wrapped}"
+    markdown = "".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
+    for name, spec in re.findall(r"\{glue(?::text)?\}`([^`:]+):([^`]+)`", markdown):
+        assert name in glued, f"{name!r} is not glued on this page"
+        format_plain_text(glued[name], spec)
