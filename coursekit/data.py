@@ -8,6 +8,8 @@
 - :func:`dataset`, :func:`dataset_name`: the training data of the book's chapters, the
   digits unless the environment variable ``COURSEKIT_DATASET`` names one of the three.
 - :class:`Transformed`: a data set whose images pass through a transform (augmentation).
+- :func:`transform_once`: a fixed copy of a data set with every image transformed once,
+  e.g. a validation set of shifted and rotated digits.
 
 Nothing here downloads unless called with ``download=True``.
 """
@@ -398,3 +400,66 @@ class Transformed(torch.utils.data.Dataset):
     def __getitem__(self, index):
         image, label = self.dataset[index]
         return self.transform(image), label
+
+
+def transform_once(dataset, transform, seed=0):
+    """A fixed copy of ``dataset`` whose every image went once through a (random) ``transform``.
+
+    :class:`Transformed` draws a new variant of an image at every read, as training
+    with augmentation wants; a data set to *measure* on must stay the same from one
+    read to the next. This function applies ``transform`` once to each image, with
+    torch's random generator seeded by ``seed`` (and restored afterwards), and stores
+    the results: the same seed always gives the same images.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+        Pairs ``(image, label)`` with image tensors of one shape.
+    transform : callable
+        Maps an image tensor to an image tensor, e.g. ``torchvision.transforms.v2.RandomAffine``;
+        random transforms must draw from torch's global generator (torchvision's do).
+    seed : int, default 0
+        Seed of the random draws.
+
+    Returns
+    -------
+    torch.utils.data.TensorDataset
+        The transformed images ``(N, C, H, W)`` and the labels, int64, in the order of ``dataset``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a dataset without ``__getitem__`` and ``__len__`` or that is empty, a transform
+        that is not callable or returns no tensor, or a negative seed.
+
+    See Also
+    --------
+    Transformed : a new draw at every read, for training. Book section 6.8.
+
+    Examples
+    --------
+    >>> import torch
+    >>> base = torch.utils.data.TensorDataset(torch.arange(4.0).reshape(2, 1, 1, 2), torch.tensor([3, 5]))
+    >>> moved = transform_once(base, lambda image: image.roll(1, dims=-1))
+    >>> moved.tensors[0][:, 0, 0], moved.tensors[1]
+    (tensor([[1., 0.],
+            [3., 2.]]), tensor([3, 5]))
+    """
+    if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        raise TypeError(f"dataset must be a Dataset with __getitem__ and __len__; got {type(dataset).__name__}")
+    if len(dataset) == 0:
+        raise ValueError("dataset must not be empty")
+    if not callable(transform):
+        raise TypeError(f"transform must be callable; got {type(transform).__name__}")
+    seed = check_int(seed, "seed", minimum=0)
+    images, labels = [], []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for index in range(len(dataset)):
+            image, label = dataset[index]
+            image = transform(image)
+            if not isinstance(image, torch.Tensor):
+                raise TypeError(f"transform must return a tensor; got {type(image).__name__}")
+            images.append(image.as_subclass(torch.Tensor))
+            labels.append(int(label))
+    return torch.utils.data.TensorDataset(torch.stack(images), torch.tensor(labels, dtype=torch.int64))

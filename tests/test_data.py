@@ -225,3 +225,52 @@ class TestTransformed:
             data.Transformed(data.digits(size=8, split="test"), 3)
         with pytest.raises(TypeError, match="dataset must be a Dataset with __getitem__ and __len__; got int"):
             data.Transformed(3, abs)
+
+
+class TestTransformOnce:
+    def test_transforms_every_image_once_in_order(self):
+        base = torch.utils.data.TensorDataset(torch.arange(6.0).reshape(3, 1, 1, 2), torch.tensor([0, 1, 2]))
+        calls = []
+        moved = data.transform_once(base, lambda image: calls.append(1) or image.flip(-1))
+        assert len(calls) == 3 and isinstance(moved, torch.utils.data.TensorDataset)
+        assert moved.tensors[0].tolist() == [[[[1.0, 0.0]]], [[[3.0, 2.0]]], [[[5.0, 4.0]]]]
+        assert moved.tensors[1].tolist() == [0, 1, 2] and moved.tensors[1].dtype == torch.int64
+        moved[0]
+        assert len(calls) == 3  # reading does not transform again
+
+    def test_seeded_torchvision_transform_is_repeatable_and_leaves_the_generator(self):
+        import_torchvision()
+        from torchvision.transforms import v2
+
+        test = data.digits(size=16, split="test")
+        move = v2.RandomAffine(degrees=15, translate=(0.1, 0.1))
+        torch.manual_seed(7)
+        expected_next = torch.rand(1)
+        torch.manual_seed(7)
+        a = data.transform_once(test, move, seed=1)
+        assert torch.equal(torch.rand(1), expected_next)  # the global generator is restored
+        b = data.transform_once(test, move, seed=1)
+        c = data.transform_once(test, move, seed=2)
+        assert a.tensors[0].shape == (450, 1, 16, 16) and type(a.tensors[0]) is torch.Tensor
+        assert torch.equal(a.tensors[0], b.tensors[0]) and not torch.equal(a.tensors[0], c.tensors[0])
+        assert torch.equal(a.tensors[1], test.tensors[1])
+
+    def test_real_dataset_labels(self, tmp_path):
+        dataset_files.write_mnist(tmp_path, sizes=(4, 2))
+        moved = data.transform_once(data.mnist("test", root=tmp_path), lambda image: 1 - image)
+        assert moved.tensors[0].shape == (2, 1, 28, 28) and moved.tensors[1].dtype == torch.int64
+
+    @pytest.mark.parametrize(
+        "args, error, message",
+        [
+            ((3, abs), TypeError, "dataset must be a Dataset with __getitem__ and __len__; got int"),
+            ((torch.utils.data.TensorDataset(torch.zeros(0, 1)), abs), ValueError, "dataset must not be empty"),
+            ((data.digits(size=8, split="test"), 3), TypeError, "transform must be callable; got int"),
+            ((data.digits(size=8, split="test"), lambda image: image.tolist()), TypeError,
+             "transform must return a tensor; got list"),
+            ((data.digits(size=8, split="test"), abs, -1), ValueError, "seed must be >= 0; got -1"),
+        ],
+    )
+    def test_bad_arguments(self, args, error, message):
+        with pytest.raises(error, match=message):
+            data.transform_once(*args)
