@@ -2,7 +2,8 @@
 
 Linear convolution of ``x`` and ``h`` along some axes is the cyclic convolution of
 both signals zero-padded to length ``len(x) + len(h) - 1`` (or any longer, fast,
-length), and cyclic convolution is a pointwise product after the FFT (chapter 4).
+length), and cyclic convolution is a pointwise product after the FFT
+(book sections 4.3, "The convolution rule", and 4.4, "The FFT from scratch").
 """
 
 import numpy as np

@@ -2,7 +2,8 @@
 
 - :func:`digits`: scikit-learn's 1,797 handwritten digits (8x8), resized for CNNs.
 - :func:`photo`: real photographs that ship with matplotlib.
-- :func:`x_image`, :func:`exercise_image`: the small images worked by hand in chapter 5.
+- :func:`x_image`, :func:`exercise_image`: the small images worked by hand in book sections 5.4
+  and 5.3.
 - :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10`: read by torchvision's dataset
   classes from a cache folder (:func:`data_folder`), downloaded only when asked.
 - :func:`dataset`, :func:`dataset_name`: the training data of the book's chapters, the
@@ -42,7 +43,7 @@ def digits(size=28, split="train", seed=0, test_fraction=0.25, format="dataset")
 
     The 8x8 images (grey levels 0..16) are scaled to [0, 1] and resized with
     bilinear interpolation, so that a network designed for 28x28 MNIST digits
-    (model2 of chapter 5) takes them as they are. The train/test split is
+    (model2 of book section 5.9) takes them as they are. The train/test split is
     stratified: each class keeps the same proportion in both parts, and the
     same ``seed`` always gives the same split.
 
@@ -152,7 +153,7 @@ def photo(name="grace_hopper", grayscale=False):
 
 
 def x_image():
-    """The 9x9 picture of an "X" that chapter 5 matches with 3x3 feature filters.
+    """The 9x9 picture of an "X" that book section 5.4 matches with 3x3 feature filters.
 
     Pixels are +1 on the two diagonals of the inner 7x7 square and -1 elsewhere.
 
@@ -170,7 +171,7 @@ def x_image():
 
 
 def exercise_image():
-    """The 4x4 image of the hand-computed convolution exercise of chapter 5.
+    """The 4x4 image of the hand-computed convolution of book section 5.3.
 
     Examples
     --------

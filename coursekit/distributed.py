@@ -73,7 +73,7 @@ def train(epochs=1, batch_size=64, lr=0.05, seed=0, size=16, depth=8, width=4, d
 
     See Also
     --------
-    launch, main. Book chapter 6, "Outgrowing one machine".
+    launch, main. Book section 6.12, "Training on many processes".
 
     Examples
     --------
@@ -204,7 +204,8 @@ def launch(nproc_per_node=2, timeout=300, **options):
 
     See Also
     --------
-    train : the same training in this process. Book chapter 6, "Outgrowing one machine".
+    train : the same training in this process. Book section 6.12, "Training on many
+        processes".
     """
     nproc_per_node = check_int(nproc_per_node, "nproc_per_node", minimum=1)
     known = {a.dest for a in _parser()._actions} - {"help", "out"}

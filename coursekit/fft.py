@@ -1,4 +1,4 @@
-"""The fast Fourier transform built from scratch (chapter 4, section "The FFT from scratch").
+"""The fast Fourier transform built from scratch (book section 4.4, "The FFT from scratch").
 
 ``fft(x)`` multiplies the last axis of ``x`` by the conjugate Fourier matrix,
 ``X[k] = sum_j x[j] exp(-2 pi i j k / n)`` (NumPy's sign and normalization), in
@@ -51,7 +51,7 @@ def bit_reversal(n):
 
     See Also
     --------
-    fft : uses it before its butterfly stages. Chapter 4, "The FFT from scratch".
+    fft : uses it before its butterfly stages. Book section 4.4, "The FFT from scratch".
 
     Examples
     --------
@@ -264,7 +264,8 @@ def fft(x):
     --------
     ifft : the inverse.
     fft_recursive : the textbook recursion, for powers of two.
-    numpy.fft.fft : the reference. Chapter 4, "The FFT from scratch", derives both algorithms.
+    numpy.fft.fft : the reference. Book section 4.4, "The FFT from scratch", derives both
+        algorithms.
 
     Notes
     -----
@@ -306,7 +307,7 @@ def ifft(x):
     See Also
     --------
     fft : the forward transform.
-    numpy.fft.ifft : the reference. Chapter 4, "The FFT from scratch".
+    numpy.fft.ifft : the reference. Book section 4.4, "The FFT from scratch".
 
     Examples
     --------
@@ -343,7 +344,7 @@ def fft_recursive(x):
 
     See Also
     --------
-    fft : the iterative version with bit reversal. Chapter 4, "The FFT from scratch".
+    fft : the iterative version with bit reversal. Book section 4.4, "The FFT from scratch".
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Circulant matrices, the Fourier matrix and the convolution rule (chapter 4).
+"""Circulant matrices, the Fourier matrix and the convolution rule (book part 4).
 
 Two conventions meet in this module, and every docstring says which one it uses.
 
@@ -82,7 +82,7 @@ def fourier_matrix(n):
     --------
     circulant_eigenvalues : eigenvalues in the order of F's columns.
     numpy.fft.fft : multiplies by ``F.conj()`` in N log N steps.
-    book/04_circulants_and_fourier : chapter 4, "The Fourier matrix".
+    Book section 4.2, "The Fourier matrix diagonalizes every circulant".
 
     Examples
     --------
@@ -128,7 +128,7 @@ def shift_matrix(n):
     See Also
     --------
     circulant : SciPy's first-column circulant, a polynomial in ``P.T``.
-    book/04_circulants_and_fourier : chapter 4, "The cyclic shift".
+    Book section 4.1, "Circulant matrices".
 
     Examples
     --------
@@ -175,7 +175,7 @@ def circulant(c):
     scipy.linalg.circulant : the reference this function matches.
     shift_matrix : the first-row form ``c0 I + c1 P + ...``.
     circulant_eigenvalues : the eigenvalues ``np.fft.fft(c)``.
-    book/04_circulants_and_fourier : chapter 4, "Circulant matrices".
+    Book section 4.1, "Circulant matrices".
 
     Examples
     --------
@@ -224,7 +224,7 @@ def circulant_eigenvalues(c):
     --------
     circulant : the matrix.
     fourier_matrix : its columns are the eigenvectors.
-    book/04_circulants_and_fourier : chapter 4, "Eigenvalues of a circulant".
+    Book section 4.2, "The Fourier matrix diagonalizes every circulant".
 
     Examples
     --------
@@ -393,7 +393,7 @@ def bccb(kernel, shape):
     --------
     circulant : the 1-D case; ``bccb(k[None, :], (1, n)) == circulant(pad(k, n))``.
     blur : the same periodic convolution by the FFT, with a centred kernel.
-    book/04_circulants_and_fourier : chapter 4, "Two dimensions: BCCB matrices".
+    Book section 4.5, "Two dimensions: Kronecker products and BCCB matrices".
 
     Examples
     --------
@@ -482,7 +482,7 @@ def blur(image, kernel):
     deconvolve : the regularised inverse.
     bccb : the same operator as a matrix (with the kernel's origin at ``[0, 0]``).
     fft_convolve : its Notes give the FFT's accuracy and its rule for NaN and infinity.
-    book/04_circulants_and_fourier : chapter 4, "Deblurring a photograph".
+    Book section 4.7, "Deblurring and Tikhonov regularization".
 
     Examples
     --------
@@ -530,7 +530,7 @@ def deconvolve(image, kernel, alpha):
     See Also
     --------
     blur : the forward operator.
-    book/04_circulants_and_fourier : chapter 4, "Deblurring a photograph".
+    Book section 4.7, "Deblurring and Tikhonov regularization".
 
     Notes
     -----
@@ -607,7 +607,7 @@ def convolution_operator_basis(kernel_size, n, boundary="zero"):
     See Also
     --------
     circulant : the periodic ``K(theta)`` is ``circulant(np.roll(pad(theta), -c))``.
-    book/04_circulants_and_fourier : chapter 4, "Convolution as a parametric model".
+    Book section 4.8, "Convolution as a parametric model".
 
     Examples
     --------

@@ -162,7 +162,7 @@ def occlusion(model, input, target, window, stride, baseline=0.0, batch_size=64)
 
     See Also
     --------
-    saliency, grad_cam. Book section 6.9.
+    saliency, grad_cam. Book section 6.9, "What a network looks at".
 
     Examples
     --------
@@ -284,7 +284,7 @@ def grad_cam(model, input, target, layer):
 
     See Also
     --------
-    saliency, occlusion. Book section 6.9.
+    saliency, occlusion. Book section 6.9, "What a network looks at".
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Kronecker sums and the discrete Laplacian in one and two dimensions (chapter 4).
+"""Kronecker sums and the discrete Laplacian in one and two dimensions (book sections 4.5, 4.6).
 
 Sign convention: every Laplacian here is the POSITIVE semi-definite ``-d^2/dx^2``, the matrix
 ``tridiag(-1, 2, -1) / h^2`` of section 4.6. Applied to an image, ``-laplacian_2d`` equals
@@ -53,7 +53,7 @@ def kron_sum(A, B):
     See Also
     --------
     laplacian_2d : the Kronecker sum of two 1-D Laplacians.
-    book/04_circulants_and_fourier : chapter 4, "Kronecker products and sums".
+    Book section 4.5, "Two dimensions: Kronecker products and BCCB matrices".
 
     Examples
     --------
@@ -121,7 +121,7 @@ def laplacian_1d(n, h=1.0, boundary="zero", sparse=True):
     --------
     laplacian_2d : the five-point Laplacian.
     coursekit.fourier.circulant : the periodic case is a circulant.
-    book/04_circulants_and_fourier : chapter 4, "Boundary conditions".
+    Book section 4.1, "Circulant matrices" (boundary conditions), and 4.6, "The Laplacian".
 
     Examples
     --------
@@ -185,7 +185,7 @@ def laplacian_2d(shape, h=1.0, boundary="zero", sparse=True):
     See Also
     --------
     kron_sum : how the two 1-D Laplacians combine.
-    book/04_circulants_and_fourier : chapter 4, "The five-point Laplacian".
+    Book section 4.6, "The Laplacian".
 
     Examples
     --------

@@ -53,7 +53,7 @@ def localization_loss(input, target, reduction="mean"):
 
     See Also
     --------
-    Book chapter 6, "Object localization".
+    Book section 6.11, "Object localization".
 
     Examples
     --------
@@ -117,7 +117,7 @@ def synthetic_localization(n, canvas=32, classes=(0, 1), p_object=0.75, sizes=(1
 
     See Also
     --------
-    localization_loss. Book chapter 6, "Object localization".
+    localization_loss. Book section 6.11, "Object localization".
 
     Examples
     --------

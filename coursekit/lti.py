@@ -4,7 +4,7 @@ A system maps a signal to a signal. It is linear when it respects superposition
 and time invariant when delaying the input delays the output by the same amount.
 Every signal is a sum of shifted impulses ``x = sum_tau x[tau] delta(. - tau)``,
 so an LTI system is known once its impulse response ``h`` is: ``y = x * h``
-(chapter 2, "Linear time-invariant systems").
+(book part 2, "Linear time-invariant systems").
 
 Signals here are finite NumPy arrays indexed from time 0; samples before 0 and
 after the end are zero.
@@ -47,7 +47,8 @@ def impulse(n, at=0):
 
     See Also
     --------
-    step, impulse_response : chapter 2, "Every signal is a sum of impulses".
+    step, impulse_response : book section 2.2, "The impulse response: every LTI
+        system is a convolution".
 
     Examples
     --------
@@ -83,7 +84,7 @@ def step(n, at=0):
 
     See Also
     --------
-    impulse : the step is the running sum of the impulse (chapter 2).
+    impulse : the step is the running sum of the impulse (book section 2.2).
 
     Examples
     --------
@@ -121,7 +122,7 @@ def shift(x, k):
     See Also
     --------
     is_time_invariant : compares the response to a shifted input with the
-        shifted response (chapter 2, "Time invariance").
+        shifted response (book section 2.1, "Linearity and time invariance").
 
     Examples
     --------
@@ -155,7 +156,8 @@ class LTISystem:
 
     See Also
     --------
-    coursekit.convolve : computes the output (chapter 2, "The impulse response").
+    coursekit.convolve : computes the output (book section 2.2, "The impulse response:
+        every LTI system is a convolution").
 
     Examples
     --------
@@ -213,8 +215,8 @@ def impulse_response(system, n):
 
     See Also
     --------
-    LTISystem : the system built back from its impulse response (chapter 2,
-        "The impulse response").
+    LTISystem : the system built back from its impulse response (book section 2.2,
+        "The impulse response: every LTI system is a convolution").
 
     Examples
     --------
@@ -281,7 +283,8 @@ def is_linear(system, n=64, trials=3, seed=0, rtol=1e-8):
 
     See Also
     --------
-    is_time_invariant : the other half of "LTI" (chapter 2, "Linearity").
+    is_time_invariant : the other half of "LTI" (book section 2.1, "Linearity and time
+        invariance").
 
     Examples
     --------
@@ -338,7 +341,7 @@ def is_time_invariant(system, n=64, trials=3, seed=0, rtol=1e-8):
 
     See Also
     --------
-    is_linear, shift : chapter 2, "Time invariance".
+    is_linear, shift : book section 2.1, "Linearity and time invariance".
 
     Examples
     --------

@@ -46,7 +46,7 @@ def stem(ax, x, start=0, label=None):
 
     See Also
     --------
-    coursekit.polynomials.convolve : the sequences the book draws this way (chapters 1 and 2).
+    coursekit.polynomials.convolve : the sequences the book draws this way (parts 1 and 2).
 
     Examples
     --------
@@ -93,7 +93,7 @@ def show_image(ax, image, title=None, cmap="gray", colorbar=False):
 
     See Also
     --------
-    coursekit.data.photo : the photographs of chapters 4 and 5.
+    coursekit.data.photo : the photographs of parts 4 and 5.
 
     Examples
     --------
@@ -194,7 +194,7 @@ def loglog_timings(ax, sizes, times, label=None, slope=None):
     See Also
     --------
     best_time : to measure the times.
-    coursekit.polynomials.convolve : whose cost chapter 1 plots this way.
+    coursekit.polynomials.convolve : whose cost book section 1.1 plots this way.
 
     Examples
     --------

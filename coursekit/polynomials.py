@@ -1,4 +1,4 @@
-"""Polynomial multiplication is convolution (chapter 1).
+"""Polynomial multiplication is convolution (book part 1, "Polynomial multiplication").
 
 Multiplying ``c(x) = c_0 + c_1 x + ... + c_{p-1} x^{p-1}`` by ``d(x)`` (``q``
 coefficients) and collecting powers of ``x`` gives the ``p + q - 1`` coefficients
@@ -370,7 +370,7 @@ def convolve(c, d, mode="full", method="auto"):
         blocks of sliding windows times a small Toeplitz matrix (one BLAS call).
         ``"matrix"``: the whole Toeplitz matrix ``convolution_matrix(c, q) @ d`` (``c``
         the longer sequence), for teaching: it stores ``(p + q - 1) q`` numbers.
-        ``"fft"``: the convolution rule (chapter 4), ``O(N log N)`` with
+        ``"fft"``: the convolution rule (book section 4.3), ``O(N log N)`` with
         ``N = p + q - 1``; its error is relative to the largest output (Notes).
         ``"auto"``: direct or FFT by the cost model below, then the direct sums for
         every output the FFT cannot resolve.
@@ -399,7 +399,7 @@ def convolve(c, d, mode="full", method="auto"):
 
     Notes
     -----
-    Chapter 1 of the book, "Polynomial multiplication is convolution".
+    Book section 1.1, "Coefficients and the convolution sum".
 
     Non-finite values: an output is NaN or infinite exactly when one of the products
     ``c_i d_{k-i}`` that define it is (``0 * inf`` is NaN), with the value
@@ -480,7 +480,7 @@ def correlate(x, h, mode="full", method="auto"):
 
     Same result and dtype as :func:`numpy.correlate`, except that the default mode
     here is ``"full"`` (NumPy's is ``"valid"``). Correlation is what CNN libraries
-    call "convolution" (chapter 5): the filter slides over ``x`` without flipping.
+    call "convolution" (book section 5.2): the filter slides over ``x`` without flipping.
 
     Parameters
     ----------
@@ -515,8 +515,8 @@ def correlate(x, h, mode="full", method="auto"):
 
     Notes
     -----
-    Chapter 1 of the book; chapter 2 contrasts convolution (commutative) with
-    correlation (not).
+    Book section 1.1; section 2.3, "Convolution or correlation?", contrasts
+    convolution (commutative) with correlation (not).
 
     Examples
     --------
@@ -573,8 +573,8 @@ def convolution_matrix(h, n, mode="full"):
 
     Notes
     -----
-    Chapter 1 of the book (the 8 x 6 matrix ``T(x)`` of a length-3 ``x``); chapter 4
-    wraps it around into a circulant matrix.
+    Book section 1.2, "Toeplitz matrices" (the 8 x 6 matrix ``T(x)`` of a length-3
+    ``x``); section 4.1, "Circulant matrices", wraps it around into a circulant.
 
     Examples
     --------
@@ -599,7 +599,7 @@ def cyclic_convolve(c, d, method="auto"):
 
     The product of ``c(x) d(x)`` when ``x^n = 1``, as for ``x = w = exp(2 pi i / n)``:
     the powers ``x^n, x^{n+1}, ...`` of the linear convolution fold back onto
-    ``1, x, ...``. It is the product with the circulant matrix of ``c`` (chapter 4).
+    ``1, x, ...``. It is the product with the circulant matrix of ``c`` (book section 4.1).
 
     Parameters
     ----------
@@ -632,7 +632,8 @@ def cyclic_convolve(c, d, method="auto"):
 
     Notes
     -----
-    Chapter 1 of the book; chapter 4 diagonalizes it with the Fourier matrix.
+    Book section 1.3, "Cyclic convolution"; section 4.2 diagonalizes it with the
+    Fourier matrix.
 
     Examples
     --------
@@ -757,7 +758,8 @@ def multiply_integers(a, b):
 
     Notes
     -----
-    Chapter 1 of the book; chapter 4 explains why the FFT makes it fast. Python's
+    Book section 1.4, "Multiplying big integers"; section 4.4 explains why the
+    FFT makes it fast. Python's
     ``*`` is never applied to the operands: the only big-integer operations are
     conversions to and from bytes, shifts and additions.
 

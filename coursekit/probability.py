@@ -3,8 +3,8 @@
 If ``X`` and ``Y`` are independent integer-valued variables, ``P(X + Y = t) =
 sum_tau P(Y = tau) P(X = t - tau)``: the probability vectors convolve, just as
 polynomial coefficients do. For densities the sum becomes an integral, which a
-grid turns back into a convolution times the grid step (chapter 3, "Convolutions
-in probability").
+grid turns back into a convolution times the grid step (book part 3, "Probability";
+section 3.3, "Densities", for the grid).
 
 ``PMF`` holds a probability mass function on consecutive integers, exactly when
 its probabilities are fractions; ``Density`` holds a probability density sampled
@@ -129,12 +129,13 @@ class PMF:
 
     See Also
     --------
-    coursekit.convolve : computes the sums (chapter 3, "Convolutions in probability").
+    coursekit.convolve : computes the sums (book section 3.1, "Sums of independent
+        variables: the dice").
     Density : the same for densities on a grid.
 
     Examples
     --------
-    The payoff ``X`` of chapter 3 plus a fair die:
+    The payoff ``X`` of book section 3.1 plus a fair die:
 
     >>> from fractions import Fraction
     >>> X = PMF([Fraction(1, 4), Fraction(1, 2), Fraction(1, 4)], start=1)
@@ -229,7 +230,8 @@ class PMF:
         """The probability generating function ``E[s**X] = sum_t P(X = t) s**t`` at a number ``s``.
 
         Its coefficients are the probabilities, so ``(X + Y).pgf = X.pgf * Y.pgf``:
-        multiplying polynomials convolves their coefficients (chapter 1).
+        multiplying polynomials convolves their coefficients (book section 1.1; section
+        3.2 uses this).
 
         >>> PMF.die(2).pgf(Fraction(1, 2))
         Fraction(3, 8)
@@ -336,7 +338,7 @@ class Density:
 
     See Also
     --------
-    PMF : the same for integer-valued variables (chapter 3, "Continuous densities").
+    PMF : the same for integer-valued variables (book section 3.3, "Densities").
 
     Examples
     --------

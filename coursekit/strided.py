@@ -7,7 +7,7 @@ leaves ``dilation - 1`` holes between the kernel's taps. The output length is
 .. math:: \left\lfloor \frac{n + P_{\text{start}} + P_{\text{end}} - D(k - 1) - 1}{S} \right\rfloor + 1
 
 for an input of length ``n``, a kernel of length ``k``, stride ``S`` and dilation ``D``
-(chapter 2, "The CNN view of 1-D convolution").
+(book section 2.4, "The CNN view: padding, stride, dilation").
 """
 
 import sys
@@ -80,8 +80,8 @@ def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):
     See Also
     --------
     conv1d : the 1-D layer whose output has this length.
-    torch.nn.Conv2d : documents the same formula (chapter 2, "The CNN view of 1-D
-        convolution"; chapter 5 for 2-D layers).
+    torch.nn.Conv2d : documents the same formula (book section 2.4, "The CNN view:
+        padding, stride, dilation"; section 5.3 for 2-D layers).
 
     Examples
     --------
@@ -150,7 +150,7 @@ def conv1d(x, h, stride=1, padding=0, dilation=1):
     ``y[i] = sum_j x_pad[i*S + j*D] * h[j]`` for ``i = 0, ..., L_out - 1``, where
     ``x_pad`` is ``x`` with ``start`` zeros before and ``end`` zeros after. This is
     what ``torch.nn.functional.conv1d`` computes with one input and one output
-    channel: the correlation of chapter 2, not the flipped convolution ``x * h``.
+    channel: the correlation of book section 2.3, not the flipped convolution ``x * h``.
 
     Parameters
     ----------
@@ -184,7 +184,7 @@ def conv1d(x, h, stride=1, padding=0, dilation=1):
     --------
     conv_output_size : the length of the result.
     coursekit.correlate : the same sum without padding, stride or dilation options
-        (chapter 2, "The CNN view of 1-D convolution").
+        (book section 2.4, "The CNN view: padding, stride, dilation").
 
     Examples
     --------

@@ -224,7 +224,7 @@ def summary(model, input_size, device=None, batch_size=None):
 
     See Also
     --------
-    receptive_field : only the receptive fields. Book chapter 6, "What a network costs".
+    receptive_field : only the receptive fields. Book section 6.7, "What architectures cost".
 
     Examples
     --------
@@ -313,7 +313,7 @@ def receptive_field(model, input_size, device=None):
 
     See Also
     --------
-    summary. Book chapter 6, "Receptive fields".
+    summary. Book section 6.2, "VGG and receptive fields".
 
     Examples
     --------

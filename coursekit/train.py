@@ -1,6 +1,6 @@
 """Training a classifier and keeping its history: ``fit``, ``evaluate``, ``History``, ``plot_history``.
 
-A minimal, repeatable training loop for the networks of chapter 5: mini-batch
+A minimal, repeatable training loop for the networks of book parts 5 and 6: mini-batch
 gradient descent over a labelled data set, with the loss and the accuracy
 measured on the training batches and on a validation set after every epoch.
 """
@@ -34,7 +34,7 @@ class History:
 
     See Also
     --------
-    fit : returns one; chapter 5, "Convolutional layers", plots them.
+    fit : returns one; book section 5.9, "Two networks for digits; LeNet-5", plots them.
 
     Examples
     --------
@@ -108,7 +108,8 @@ def plot_history(*histories, labels=None, metric="valid_accuracy", ax=None):
 
     See Also
     --------
-    fit : chapter 5, "Convolutional layers", compares model1 and model2 with this plot.
+    fit : book section 5.9, "Two networks for digits; LeNet-5", compares model1 and
+        model2 with this plot.
     """
     metric = check_option(metric, "metric", METRICS)
     if not histories:
@@ -249,7 +250,7 @@ def evaluate(model, data, device=None, batch_size=256, loss=None):
 
     See Also
     --------
-    fit : chapter 5, "Convolutional layers".
+    fit : book section 5.9, "Two networks for digits; LeNet-5".
 
     Examples
     --------
@@ -366,7 +367,8 @@ def fit(
 
     See Also
     --------
-    evaluate, plot_history : chapter 5, "Convolutional layers", trains model1 and model2 with it.
+    evaluate, plot_history : book section 5.9, "Two networks for digits; LeNet-5",
+        trains model1 and model2 with it.
 
     Examples
     --------

@@ -1,7 +1,7 @@
 """Networks of the book, each a ``torch.nn.Module``.
 
-Chapter 5 (``small``): ``model1`` (dense), ``model2`` (two convolutions) and
-``lenet5``, all for 28x28 single-channel images. Chapter 6 adds the ImageNet
+Book section 5.9 (``small``): ``model1`` (dense), ``model2`` (two convolutions) and
+``lenet5``, all for 28x28 single-channel images. Part 6 adds the ImageNet
 architectures, one module each, network in network (``nin``) and DenseNet
 (``densenet121``, ``densenet_small``).
 

@@ -1,4 +1,4 @@
-"""Argument and input checks shared by the ImageNet architectures of chapter 6."""
+"""Argument and input checks shared by the ImageNet architectures of book part 6."""
 
 from .._validation import check_int
 

@@ -51,7 +51,7 @@ class AlexNet(nn.Module):
 
     See Also
     --------
-    alexnet : the builder. Book chapter 6, "AlexNet".
+    alexnet : the builder. Book section 6.1, "ImageNet and AlexNet".
     """
 
     def __init__(self, num_classes=1000, variant="paper", dropout=0.5, device=None, dtype=None):
@@ -144,7 +144,7 @@ def alexnet(num_classes=1000, variant="paper", dropout=0.5, device=None, dtype=N
 
     See Also
     --------
-    Book chapter 6, "AlexNet". coursekit.summary : layer-by-layer table.
+    Book section 6.1, "ImageNet and AlexNet". coursekit.summary : layer-by-layer table.
 
     Examples
     --------

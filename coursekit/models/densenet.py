@@ -125,7 +125,8 @@ class DenseNet(nn.Module):
 
     See Also
     --------
-    densenet121, densenet_small : the builders. Book section 6.6, "DenseNet".
+    densenet121, densenet_small : the builders. Book section 6.6, "DenseNet: densely
+        connected networks".
     """
 
     def __init__(self, growth_rate, block_config, num_init_features, bn_size=4, num_classes=1000, in_channels=3,
@@ -195,7 +196,8 @@ def densenet121(num_classes=1000, device=None, dtype=None):
 
     See Also
     --------
-    load_torchvision_weights : for torchvision's published weights. Book section 6.6, "DenseNet".
+    load_torchvision_weights : for torchvision's published weights. Book section 6.6,
+        "DenseNet: densely connected networks".
 
     Examples
     --------
@@ -243,7 +245,8 @@ def densenet_small(num_classes=10, growth_rate=8, block_config=(3, 3, 3), num_in
 
     See Also
     --------
-    densenet121. Book section 6.6, "DenseNet", trains it on the digits.
+    densenet121. Book section 6.6, "DenseNet: densely connected networks",
+        trains it on the digits.
 
     Examples
     --------

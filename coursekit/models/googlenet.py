@@ -114,7 +114,7 @@ class GoogLeNet(nn.Module):
 
     See Also
     --------
-    googlenet : the builder. Book chapter 6, "GoogLeNet".
+    googlenet : the builder. Book section 6.4, "GoogLeNet and the Inception module".
     """
 
     def __init__(self, num_classes=1000, aux_logits=False, dropout=0.2, device=None, dtype=None):
@@ -187,7 +187,7 @@ def googlenet(num_classes=1000, aux_logits=False, dropout=0.2, device=None, dtyp
 
     See Also
     --------
-    Book chapter 6, "GoogLeNet and the Inception module".
+    Book section 6.4, "GoogLeNet and the Inception module".
 
     Examples
     --------

@@ -120,7 +120,7 @@ class ResNet(nn.Module):
 
     See Also
     --------
-    resnet18, resnet34, resnet50 : the builders. Book chapter 6, "ResNet".
+    resnet18, resnet34, resnet50 : the builders. Book section 6.5, "ResNet: residual connections".
     """
 
     def __init__(self, block, layers, num_classes=1000, device=None, dtype=None):
@@ -179,7 +179,7 @@ def resnet18(num_classes=1000, device=None, dtype=None):
 
     See Also
     --------
-    Book chapter 6, "ResNet".
+    Book section 6.5, "ResNet: residual connections".
 
     Examples
     --------
@@ -277,7 +277,7 @@ def resnet_small(depth, num_classes=10, residual=True, width=8, in_channels=1, b
                  device=None, dtype=None):
     """A ResNet (or, with ``residual=False``, its plain twin) for 28x28 digits.
 
-    Chapter 6 trains ``resnet_small(depth, residual=False)`` and
+    Book section 6.5 trains ``resnet_small(depth, residual=False)`` and
     ``resnet_small(depth)`` side by side: the same layers, with and without the
     shortcuts. See :class:`SmallResNet` for the layout.
 
@@ -309,7 +309,7 @@ def resnet_small(depth, num_classes=10, residual=True, width=8, in_channels=1, b
 
     See Also
     --------
-    Book chapter 6, "Plain versus residual".
+    Book section 6.5, "ResNet: residual connections".
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""The small image classifiers of chapter 5: ``model1``, ``model2`` and ``lenet5``.
+"""The small image classifiers of book section 5.9: ``model1``, ``model2`` and ``lenet5``.
 
 All three take batches of single-channel 28x28 images, shape ``(N, 1, 28, 28)``,
 and return ten class scores (logits), shape ``(N, 10)``. ``model2`` and
@@ -98,7 +98,7 @@ def layer_classes(layers, method=None):
 
 
 def model1(device=None, dtype=None):
-    """The fully connected classifier ``model1`` of chapter 5 (178,110 parameters).
+    """The fully connected classifier ``model1`` of book section 5.9 (178,110 parameters).
 
     Flatten the 28x28 image to 784 numbers, then ``Linear(784, 200)`` + ReLU,
     ``Linear(200, 100)`` + tanh, ``Linear(100, 10)``:
@@ -118,7 +118,8 @@ def model1(device=None, dtype=None):
 
     See Also
     --------
-    model2 : the convolutional network it is compared with in chapter 5, "Convolutional layers".
+    model2 : the convolutional network it is compared with in book section 5.9,
+        "Two networks for digits; LeNet-5".
 
     Examples
     --------
@@ -141,7 +142,7 @@ def model1(device=None, dtype=None):
 
 
 def model2(layers="torch", method=None, device=None, dtype=None):
-    """The convolutional classifier ``model2`` of chapter 5 (5,386 parameters).
+    """The convolutional classifier ``model2`` of book section 5.9 (5,386 parameters).
 
     Each layer with its output shape ``(C, H, W)`` and its parameters::
 
@@ -179,7 +180,7 @@ def model2(layers="torch", method=None, device=None, dtype=None):
 
     See Also
     --------
-    model1, lenet5 : chapter 5, "Convolutional layers".
+    model1, lenet5 : book section 5.9, "Two networks for digits; LeNet-5".
 
     Examples
     --------
@@ -254,7 +255,7 @@ def lenet5(layers="torch", method=None, device=None, dtype=None):
 
     See Also
     --------
-    model2 : chapter 5, "Convolutional layers".
+    model2 : book section 5.9, "Two networks for digits; LeNet-5".
 
     Examples
     --------

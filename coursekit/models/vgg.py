@@ -42,7 +42,7 @@ class VGG(nn.Module):
 
     See Also
     --------
-    vgg11, vgg16, vgg19 : the builders. Book chapter 6, "VGG".
+    vgg11, vgg16, vgg19 : the builders. Book section 6.2, "VGG and receptive fields".
     """
 
     def __init__(self, depth, num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=None):
@@ -111,7 +111,7 @@ def vgg(depth, num_classes=1000, batch_norm=False, dropout=0.5, device=None, dty
 
     See Also
     --------
-    vgg11, vgg16, vgg19. Book chapter 6, "VGG".
+    vgg11, vgg16, vgg19. Book section 6.2, "VGG and receptive fields".
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""CNN layers from scratch, with PyTorch's semantics and names (chapter 5).
+"""CNN layers from scratch, with PyTorch's semantics and names (book part 5, "CNN layers").
 
 ``coursekit.nn.functional`` holds the functions (``conv2d``, ``max_pool2d``, ...);
 this package re-exports them as ``functional`` and the layers built on them

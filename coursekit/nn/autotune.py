@@ -41,7 +41,7 @@ def benchmark_mode(enabled=None):
     --------
     benchmark_cache : the winners measured so far.
     coursekit.nn.functional.choose_conv_method : the static cost model used otherwise.
-    Chapter 5, "Three ways to compute a convolution, and Winograd".
+    Book section 5.7, "Three ways to compute a convolution, and Winograd".
 
     Examples
     --------
@@ -105,7 +105,7 @@ def candidates(kernel_size, stride, dilation):
     product per tap: more taps never pay, and timing them would take long);
     "winograd", F(2x2, 3x3), for stride-1, dilation-1 3x3 kernels, whose float32
     error is that of im2col. "winograd4x4" is never chosen for you: its float32 error
-    is an order of magnitude larger (chapter 5 measures it).
+    is an order of magnitude larger (book section 5.7 measures it).
 
     >>> candidates((3, 3), (1, 1), (1, 1))
     ('im2col', 'fft', 'direct', 'winograd')

@@ -11,7 +11,7 @@ summed over the input channels ``c`` of the group of ``o``. This module computes
   input times a ``C x O`` matrix, accumulated;
 * ``"im2col"``: all windows gathered into one matrix (:func:`~coursekit.nn.unfold.unfold`),
   then one matrix product per group;
-* ``"fft"``: the convolution rule of chapter 4 with the flipped kernel, channels summed
+* ``"fft"``: the convolution rule (book section 4.3) with the flipped kernel, channels summed
   in the frequency domain;
 * ``"winograd"``, ``"winograd4x4"``: Winograd's minimal filtering F(2x2, 3x3) and
   F(4x4, 3x3) for stride-1 3x3 kernels (:mod:`coursekit.nn.winograd`);
@@ -308,7 +308,7 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
 
     See Also
     --------
-    conv2d : the convolution this chooses for; chapter 5 times the three methods.
+    conv2d : the convolution this chooses for; book section 5.7 times the three methods.
 
     Examples
     --------
@@ -508,7 +508,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     See Also
     --------
     conv2d_backward : the gradients by the explicit formulas.
-    torch.nn.functional.conv2d : the reference. Chapter 5 (``book/05_cnn_layers``) explains it.
+    torch.nn.functional.conv2d : the reference. Book section 5.2, "2-D cross-correlation
+        and channels", explains it.
 
     Examples
     --------
@@ -566,7 +567,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
     See Also
     --------
-    conv2d : the 2-D version. Chapter 2 works the 1-D stride/padding example.
+    conv2d : the 2-D version. Book section 2.4, "The CNN view: padding,
+        stride, dilation", works the 1-D example.
 
     Examples
     --------
@@ -648,7 +650,8 @@ def conv_transpose2d(
     See Also
     --------
     conv2d_backward : uses it for the input gradient.
-    torch.nn.functional.conv_transpose2d : the reference. Chapter 5 draws the upsampling.
+    torch.nn.functional.conv_transpose2d : the reference. Book section 5.6, "Convolution as a
+        matrix; transposed convolution", draws the upsampling.
 
     Examples
     --------
@@ -714,7 +717,8 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
 
     See Also
     --------
-    conv_transpose2d : computes ``dX``. Chapter 5 derives the formulas on a 3 x 3 example.
+    conv_transpose2d : computes ``dX``. Book section 5.5, "Backpropagation
+        through convolution and pooling", derives the formulas on a 3 x 3 example.
 
     Examples
     --------

@@ -3,7 +3,7 @@
 Constructor arguments, defaults, parameter names and shapes, ``state_dict`` keys,
 initialization and ``repr`` are torch's, so weights move both ways with
 ``load_state_dict``. The convolutions take one more keyword, ``method``, that picks
-how :func:`~coursekit.nn.functional.conv2d` computes (chapter 5 compares them).
+how :func:`~coursekit.nn.functional.conv2d` computes (book section 5.7 compares them).
 """
 
 import math
@@ -134,7 +134,7 @@ class Conv2d(_ConvNd):
 
     See Also
     --------
-    torch.nn.Conv2d : the twin. Chapter 5 builds model2 from these layers.
+    torch.nn.Conv2d : the twin. Book section 5.9 builds model2 from these layers.
 
     Examples
     --------
@@ -172,7 +172,7 @@ class Conv1d(_ConvNd):
 
     See Also
     --------
-    torch.nn.Conv1d : the twin. Chapter 2 uses 1-D convolutions.
+    torch.nn.Conv1d : the twin. Book section 2.4 uses 1-D convolutions.
 
     Examples
     --------
@@ -210,7 +210,7 @@ class ConvTranspose2d(_ConvNd):
 
     See Also
     --------
-    coursekit.nn.functional.conv_transpose2d : the function. Chapter 5 upsamples with it.
+    coursekit.nn.functional.conv_transpose2d : the function. Book section 5.6 upsamples with it.
 
     Examples
     --------
@@ -262,7 +262,7 @@ class MaxPool2d(torch.nn.Module):
 
     See Also
     --------
-    torch.nn.MaxPool2d : the twin. Chapter 5 pools with it.
+    torch.nn.MaxPool2d : the twin. Book section 5.4 pools with it.
 
     Examples
     --------
@@ -299,7 +299,7 @@ class AvgPool2d(torch.nn.Module):
 
     See Also
     --------
-    torch.nn.AvgPool2d : the twin. Chapter 5.
+    torch.nn.AvgPool2d : the twin. Book section 5.4.
 
     Examples
     --------
@@ -335,7 +335,7 @@ class MaxUnpool2d(torch.nn.Module):
 
     See Also
     --------
-    coursekit.nn.functional.max_unpool2d : the function. Chapter 5.
+    coursekit.nn.functional.max_unpool2d : the function. Book section 5.4.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Padding: the pixels a convolution reads beyond the border of its input (chapter 5).
+"""Padding: the pixels a convolution reads beyond the border of its input (book section 5.3).
 
 ``pad`` widens (or, with negative amounts, crops) the last axes of a tensor. The
 constant mode surrounds the input with one value. The other modes read input
@@ -8,7 +8,7 @@ pixels again, each by an index map along every padded axis: output position
 * ``"reflect"``: ``n - 1 - |n - 1 - |i||``, the mirror image without repeating the edge;
 * ``"replicate"``: ``clamp(i, 0, n - 1)``, the edge pixel repeated;
 * ``"circular"``: ``i mod n``, the input repeated periodically (the cyclic convolution
-  of chapter 4 pads this way).
+  of book section 4.1 pads this way).
 """
 
 import torch
@@ -59,7 +59,7 @@ def pad(input, pad, mode="constant", value=None):
     See Also
     --------
     coursekit.nn.Conv2d : its ``padding_mode`` pads with this function.
-    torch.nn.functional.pad : the reference. Chapter 5 pads images before convolving them.
+    torch.nn.functional.pad : the reference. Book section 5.3 pads images before convolving them.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Pooling: summarize each window of a feature map by its maximum or its mean (chapter 5).
+"""Pooling: summarize each window of a feature map by its maximum or its mean (book section 5.4).
 
 Pooling slides a ``kH x kW`` window like a convolution but has no weights: max
 pooling keeps the largest value (and, for unpooling and for the gradient, *where*
@@ -110,7 +110,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     See Also
     --------
     max_unpool2d : puts the maxima back where they were.
-    torch.nn.functional.max_pool2d : the reference. Chapter 5 pools the "X" feature maps.
+    torch.nn.functional.max_pool2d : the reference. Book section 5.4 pools the "X" feature maps.
 
     Examples
     --------
@@ -198,7 +198,7 @@ def avg_pool2d(
     See Also
     --------
     max_pool2d : the other summary.
-    torch.nn.functional.avg_pool2d : the reference. Chapter 5.
+    torch.nn.functional.avg_pool2d : the reference. Book section 5.4.
 
     Examples
     --------
@@ -271,7 +271,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
     See Also
     --------
-    max_pool2d : produces the indices. Chapter 5 unpools a feature map.
+    max_pool2d : produces the indices. Book section 5.4 unpools a feature map.
 
     Examples
     --------

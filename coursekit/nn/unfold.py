@@ -3,7 +3,8 @@
 A window of size ``kH x kW`` with stride ``s`` and dilation ``d`` visits
 ``floor((H + 2p - d (k - 1) - 1) / s) + 1`` positions along each axis. Every
 window is a strided *view* of the (padded) input, so collecting all of them
-costs one copy, and a convolution becomes one matrix product (chapter 5).
+costs one copy, and a convolution becomes one matrix product
+(book section 5.6, "Convolution as a matrix; transposed convolution").
 """
 
 from ._checks import check_input, check_padding_pair, check_positive_pair
@@ -65,7 +66,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     See Also
     --------
     coursekit.nn.functional.conv2d : convolution as ``unfold`` plus one matrix product.
-    torch.nn.functional.unfold : the reference. Chapter 5 (``book/05_cnn_layers``) draws it.
+    torch.nn.functional.unfold : the reference. Book section 5.6 draws it.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Winograd's minimal filtering algorithms F(m, r) and the F(m x m, 3 x 3) convolution (chapter 5).
+"""Winograd's minimal filtering F(m, r) and the F(m x m, 3 x 3) convolution (book section 5.7).
 
 Computing ``m`` outputs of a correlation with an ``r``-tap filter, ``y[i] = sum_k d[i + k] g[k]``,
 takes ``m r`` multiplications done directly; Winograd's F(m, r) takes ``m + r - 1``:
@@ -155,8 +155,8 @@ def winograd_matrices(m, r, points=None):
     See Also
     --------
     winograd_conv : F(m x m, 3 x 3) over a whole layer.
-    coursekit.correlate : the direct computation. Chapter 5, "Three ways to compute a
-        convolution, and Winograd", derives F(2, 3).
+    coursekit.correlate : the direct computation. Book section 5.7, "Three ways to compute
+        a convolution, and Winograd", derives F(2, 3).
 
     Examples
     --------
@@ -291,8 +291,8 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     See Also
     --------
     coursekit.nn.functional.conv2d : ``method="winograd"`` and ``"winograd4x4"``.
-    winograd_matrices : the 1-D transforms. Chapter 5, "Three ways to compute a convolution,
-        and Winograd", measures the float32 error as ``m`` grows.
+    winograd_matrices : the 1-D transforms. Book section 5.7, "Three ways to compute a
+        convolution, and Winograd", measures the float32 error as ``m`` grows.
 
     Examples
     --------
