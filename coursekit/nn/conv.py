@@ -22,8 +22,9 @@ pass is a transposed convolution (:func:`conv_transpose2d`) and a correlation of
 input with the output gradient (:func:`conv2d_backward`).
 
 Every method takes floating, complex and integer tensors (not bool) and returns the
-input's dtype, as torch does; integers on the CPU only, as CUDA has no integer matrix product. Half precision (float16, bfloat16) is computed in float32
-and rounded once at the end. Integers are computed exactly (wrapping around on overflow
+input's dtype, as torch does; integers on the CPU only, as CUDA has no integer matrix
+product. Half precision (float16, bfloat16) is computed in float32 and rounded once at
+the end; no other dtype is converted. Integers are computed exactly (wrapping around on overflow
 like torch's integer kernels): "fft" and the Winograd methods hand them to "im2col",
 since their floating-point transforms would round them. An empty batch (N = 0) gives an
 empty output and zero weight gradients; "fft" and Winograd hand it to "direct".
@@ -435,8 +436,12 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
 
 def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
     """conv2d on checked, batched arguments; ``padding4`` may hold negative amounts (crops)."""
-    compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
-    x, weight = pad(input.to(compute), padding4), weight.to(compute)
+    dtype = input.dtype
+    half = dtype in _HALF_PRECISION
+    if half:
+        input, weight = input.float(), weight.float()
+        bias = None if bias is None else bias.float()
+    x = pad(input, padding4)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
     if method == "auto" and autotune.benchmark_mode() and x.is_floating_point() and x.numel() and weight.numel():
         key = (tuple(x.shape), tuple(weight.shape), stride, dilation, groups, x.dtype, x.device)
@@ -447,12 +452,13 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
     method = _choose(method, input, weight, x.shape[-2:], out_size, groups)
     out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)  # N,O,oH,oW
     if bias is not None:
-        out = out + bias.to(compute).view(-1, 1, 1)
-    return out.to(input.dtype)
+        out = out + bias.view(-1, 1, 1)
+    return out.to(dtype) if half else out
 
 
-# half precision is computed in float32 and rounded once at the end, as torch's kernels accumulate it
-_COMPUTE_DTYPE = {torch.float16: torch.float32, torch.bfloat16: torch.float32}
+# Half precision is computed in float32 and rounded once at the end, as torch's kernels accumulate it.
+# Only these dtypes take the cast: any other one would pay two no-op conversions per call.
+_HALF_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"):
@@ -743,11 +749,12 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
         raise ValueError(
             f"grad_output must have the shape of conv2d's output {list(expected)}; got {list(grad_output.shape)}"
         )
-    compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
-    dy = (grad_output.unsqueeze(0) if unbatched else grad_output).to(compute)  # N,O,oH,oW
-    x, w = x.to(compute), weight.to(compute)
+    dy, w = (grad_output.unsqueeze(0) if unbatched else grad_output), weight  # N,O,oH,oW
+    half = input.dtype in _HALF_PRECISION
+    if half:
+        dy, x, w = dy.float(), x.float(), w.float()
     grad_input = _transposed(dy, w.conj(), stride, padding4[::2], input.shape[-2:], dilation, groups, "im2col")
     grad_weight = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)  # O,Cg,kH,kW
     grad_bias = dy.sum((0, 2, 3))  # O
     grads = (grad_input[0] if unbatched else grad_input), grad_weight, grad_bias
-    return tuple(g.to(input.dtype) for g in grads)
+    return tuple(g.to(input.dtype) for g in grads) if half else grads
