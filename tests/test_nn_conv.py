@@ -578,7 +578,11 @@ class TestNonFinite:
     """"auto" never lets a transform see a NaN or an infinity: outputs are non-finite exactly where torch's are."""
 
     # (input, weight, padding): shapes on which the cost model chooses "fft" for finite tensors
-    SHAPES = [((1, 1, 24, 24), (1, 1, 9, 9), 0), ((2, 1, 40, 40), (2, 1, 9, 9), 4), ((1, 2, 32, 32), (1, 2, 11, 11), 5)]
+    SHAPES = (
+        ((1, 1, 24, 24), (1, 1, 9, 9), 0),
+        ((2, 1, 40, 40), (2, 1, 9, 9), 4),
+        ((1, 2, 32, 32), (1, 2, 11, 11), 5),
+    )
 
     @pytest.mark.parametrize("xs, ws, padding", SHAPES)
     @given(data=st.data(), where=st.sampled_from(["input", "weight", "both"]))
