@@ -274,7 +274,7 @@ class TestConvolve:
     @pytest.mark.parametrize(("p", "q"), [(40, 7), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
     def test_finite_inputs_are_not_scanned(self, p, q, monkeypatch):
         # every kernel checks its own result; the FFT of "auto" checks its largest output
-        import coursekit.polynomials as polynomials
+        from coursekit import polynomials
 
         def scan(x):
             raise AssertionError("a finite input was scanned for NaN and infinities")
@@ -287,7 +287,7 @@ class TestConvolve:
 
     @pytest.mark.parametrize(("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
     def test_each_input_is_scanned_at_most_once(self, p, q, monkeypatch):
-        import coursekit.polynomials as polynomials
+        from coursekit import polynomials
 
         scanned, original = [], polynomials._nonfinite
         monkeypatch.setattr(polynomials, "_nonfinite", lambda x: scanned.append(len(x)) or original(x))
