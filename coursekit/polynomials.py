@@ -175,7 +175,8 @@ def _blocked(long, short, start, stop):
     segment[lo - start + q - 1 : hi - start + q - 1] = long[lo:hi]
     windows = _windows(segment, B + q - 1, step=B).copy()  # n_blocks, B + q - 1: contiguous, as BLAS needs
     matrix = _toeplitz(short, B + q - 1, q - 1, B + q - 1).T  # B + q - 1, B
-    with _one_blas_thread() if windows.size * B > _ONE_THREAD_ABOVE else contextlib.nullcontext():
+    threads = _one_blas_thread() if windows.size * B > _ONE_THREAD_ABOVE else contextlib.nullcontext()
+    with threads, np.errstate(invalid="ignore", over="ignore"):  # NaN and inf are handled by the caller
         blocks = windows @ matrix  # n_blocks, B
     return blocks.reshape(-1)[:n_out]  # n_out
 
@@ -219,37 +220,52 @@ def _fft_full(c, d):
     return np.fft.irfft(spectrum, n)[:n_full]  # n_full
 
 
-def _finite(x):
-    """Whether the float or complex array ``x`` holds no NaN and no infinity.
+_NO_INDICES = np.zeros(0, dtype=np.intp)
 
-    Its sum of squares (one BLAS dot product) answers for almost every array: it is
-    finite exactly when ``x`` is, unless the squares overflow, and the entrywise test
-    settles that case. Sums of squares raise no floating-point warning.
+
+def _nonfinite(x):
+    """Indices of the NaN and infinite entries of the float or complex array ``x`` (empty when none).
+
+    The sum of squared magnitudes (one BLAS dot product, no copy) answers for almost
+    every array: it is finite exactly when ``x`` is, unless the squares overflow; only
+    then, or when ``x`` holds a non-finite value, are the entries tested one by one.
+    Sums of squares raise no floating-point warning.
     """
-    if x.dtype.kind == "c":
-        x = np.concatenate((x.real, x.imag))
-    return math.isfinite(x.dot(x)) or bool(np.isfinite(x).all())
+    if math.isfinite(np.vdot(x, x).real):
+        return _NO_INDICES
+    return np.flatnonzero(~np.isfinite(x))
 
 
-def _nonfinite_products(c, d, start, stop):
-    """Entries ``start:stop`` of the sums of the products ``c_i d_j`` with ``c_i`` or ``d_j`` NaN or infinite.
+def _zeroed(x, bad):
+    """``x`` with its entries at the indices ``bad`` set to zero: ``x`` itself when there are none."""
+    if not bad.size:
+        return x
+    x = x.copy()
+    x[bad] = 0
+    return x
 
-    Zero where there is none. Such a product is itself NaN or infinite, so a product
-    counted twice (both factors non-finite) changes nothing: ``inf + inf``,
-    ``-inf + -inf`` and ``nan + nan`` are themselves. Loops over the non-finite
-    entries of one sequence, or over the other sequence when it is shorter.
+
+def _add_nonfinite_products(out, x, bad, y, start):
+    """Add to ``out`` (entries ``start:start + len(out)`` of the full convolution) the products ``x[bad] y_j``.
+
+    Only the entries that those products reach are touched: a shifted copy of ``y``
+    per index of ``bad``, or, when ``bad`` is longer than ``y``, a scattered copy of
+    ``x[bad]`` per entry of ``y``. The products are NaN or infinite, so one counted
+    twice (both factors non-finite, added from both sides) changes nothing:
+    ``inf + inf``, ``-inf + -inf`` and ``nan + nan`` are themselves.
     """
-    out = np.zeros(len(c) + len(d) - 1, dtype=np.result_type(c, d))  # p + q - 1
-    for x, y in ((c, d), (d, c)):
-        bad = np.flatnonzero(~np.isfinite(x))
-        if len(bad) <= len(y):  # a shifted copy of y per non-finite x_i
-            for i in bad.tolist():
-                out[i : i + len(y)] += x[i] * y
-        else:  # a scattered copy of the non-finite x_i per y_j
-            values = x[bad]
-            for j, y_j in enumerate(y):
-                out[bad + j] += values * y_j
-    return out[start:stop]
+    stop = start + len(out)
+    if len(bad) <= len(y):
+        for i in bad.tolist():
+            lo, hi = max(i, start), min(i + len(y), stop)
+            if lo < hi:
+                out[lo - start : hi - start] += x[i] * y[lo - i : hi - i]
+        return
+    values = x[bad]
+    for j in range(len(y)):
+        k = bad + j  # full indices of the products x[bad] y_j
+        keep = (k >= start) & (k < stop)
+        out[k[keep] - start] += values[keep] * y[j]
 
 
 def _has_nonzero_term(x, other_length, k):
@@ -267,10 +283,13 @@ def _fft_resolved(long, short, start, stop):
     non-zero, by the direct sums elsewhere (one call per run of consecutive samples,
     or one call for all of them when that costs less).
     """
-    full = _fft_full(long, short)  # p + q - 1
+    with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf in the spectra
+        full = _fft_full(long, short)  # p + q - 1
     out = full[start:stop]
     magnitude = np.abs(full)
     floor = _FFT_RANGE * magnitude.max()
+    if not math.isfinite(floor):
+        return None  # an input holds a NaN or an infinity (or the sums overflow): the FFT cannot tell
     magnitude = magnitude[start:stop]
     if not magnitude.min() < floor:
         return out
@@ -315,8 +334,11 @@ def _convolve(c, d, start, stop, method):
         ):
             if not inexact:
                 method = "fft"
-            elif _finite(long) and _finite(short):  # else the FFT would spread them to every output
-                return _fft_resolved(long, short, start, stop)
+            else:
+                out = _fft_resolved(long, short, start, stop)
+                if out is not None:
+                    return out
+                # an input holds a NaN or an infinity, and the FFT spread it to every output: sum directly
     if method == "fft":
         if inexact:
             return _fft_full(c, d)[start:stop].astype(dtype, copy=False)
@@ -325,24 +347,57 @@ def _convolve(c, d, start, stop, method):
             return full[start:stop].astype(dtype)  # exact integers; narrower dtypes then wrap as in NumPy
         method = "direct"
     kernel = _matrix if method == "matrix" else _direct_kernel(n, q, n_out, dtype)
-    # The kernels multiply the shorter sequence by zeros that are not in the sums
-    # (padding, the zeros of a Toeplitz matrix), the blocked one the longer one too, and
-    # BLAS's axpy skips zero taps: a NaN or an infinity there makes NaNs that
-    # numpy.convolve does not (0 * inf is NaN), or loses some (0 * NaN is NaN). Then the
-    # kernel runs on the finite entries and the products of the others are added.
     if not inexact:
         return kernel(long, short, start, stop)
+    return _direct_inexact(kernel, long, short, start, stop)
+
+
+def _direct_inexact(kernel, long, short, start, stop):
+    """Entries ``start:stop`` of the full convolution of float or complex arrays by ``kernel``, NaN and inf included.
+
+    The kernels multiply ``short`` by zeros that are not in the sums (padding, the zeros
+    of a Toeplitz matrix), the blocked one ``long`` too, and BLAS's axpy skips zero
+    taps: a NaN or an infinity there makes NaNs that numpy.convolve does not
+    (``0 * inf`` is NaN), or loses some (``0 * NaN`` is NaN). Each kernel's result is
+    first checked as cheaply as it allows, the inputs being scanned at most once:
+
+    * windows and the Toeplitz matrix: every output multiplies every entry of
+      ``short``, so a finite first output rules out a non-finite one there; and a
+      finite ``short`` times zeros makes no NaN;
+    * one axpy per tap: each tap multiplies the whole of ``long``, so only a zero tap
+      (skipped) can hide a non-finite entry of ``long``;
+    * blocks: every product the matrix product forms is finite when all its outputs are.
+
+    Only where that fails are the inputs scanned. Then the kernel runs again with the
+    non-finite entries set to zero (in a copy of the array that holds them) and their
+    products are added to the outputs they reach.
+    """
+    out = kernel(long, short, start, stop)
     if kernel is _sliding or kernel is _matrix:
-        out = kernel(long, short, start, stop)
-        # each output multiplies every entry of `short`: one of them NaN or infinite makes
-        # every output so, and a finite first output rules it out
-        if cmath.isfinite(out[0]) or _finite(short):
+        if cmath.isfinite(out[0]):
             return out
-    elif _finite(long) and _finite(short):
-        return kernel(long, short, start, stop)
+        bad_short = _nonfinite(short)
+        if not bad_short.size:
+            return out
+        bad_long = _nonfinite(long)
+    elif kernel is _taps:
+        if short.all():  # no zero tap
+            return out
+        bad_long = _nonfinite(long)
+        if not bad_long.size:
+            return out
+        bad_short = _nonfinite(short)
+    else:
+        if math.isfinite(np.vdot(out, out).real):
+            return out
+        bad_long, bad_short = _nonfinite(long), _nonfinite(short)
+        if not (bad_long.size or bad_short.size):
+            return out  # the sums overflowed: as numpy.convolve's do
     with np.errstate(invalid="ignore", over="ignore"):  # silent, as numpy.convolve is
-        finite = kernel(np.where(np.isfinite(long), long, 0), np.where(np.isfinite(short), short, 0), start, stop)
-        return finite + _nonfinite_products(long, short, start, stop)
+        out = kernel(_zeroed(long, bad_long), _zeroed(short, bad_short), start, stop)
+        _add_nonfinite_products(out, long, bad_long, short, start)
+        _add_nonfinite_products(out, short, bad_short, long, start)
+    return out
 
 
 def convolve(c, d, mode="full", method="auto"):
@@ -405,8 +460,13 @@ def convolve(c, d, mode="full", method="auto"):
     ``c_i d_{k-i}`` that define it is (``0 * inf`` is NaN), with the value
     :func:`numpy.convolve` gives, for every method but ``"fft"``. The FFT mixes every
     input into every output, so with ``method="fft"`` a single NaN or infinity makes
-    every output NaN (as with :func:`scipy.signal.fftconvolve`); ``"auto"`` never lets
-    the FFT see one.
+    every output NaN (as with :func:`scipy.signal.fftconvolve`). ``"auto"`` never returns
+    such outputs: a non-finite input makes the FFT's largest output non-finite, which
+    "auto" tests anyway, and it then sums directly. The direct kernels check their own
+    results (a finite first output, no zero tap, a finite matrix product), so finite
+    inputs are never scanned for NaN; where a check fails, each input is scanned once,
+    its non-finite entries are set to zero in a copy, and their products are added to
+    the outputs they reach.
 
     Accuracy: the direct sums have the error of ordinary summation, at most about
     ``q eps sum_i |c_i d_{k-i}|`` on output ``k`` (``eps = numpy.finfo(dtype).eps``,
@@ -492,8 +552,11 @@ def correlate(x, h, mode="full", method="auto"):
         (which swaps its arguments and reverses the output).
     method : {"auto", "direct", "matrix", "fft"}
         As in :func:`convolve`, with the same accuracy and the same rule for NaN and
-        infinities: only ``"fft"`` spreads them to every output, and its error is
-        relative to the largest output.
+        infinities. The error of ``"fft"`` is relative to the largest output, not to
+        each one: about ``eps log2(N) max_k |z_k|`` on every output (``N`` the FFT
+        length, ``eps`` the dtype's), and a single NaN or infinity makes every output
+        NaN. The other methods, ``"auto"`` included, round each output relative to its
+        own products and make an output non-finite exactly when one of them is.
 
     Returns
     -------
@@ -608,9 +671,13 @@ def cyclic_convolve(c, d, method="auto"):
         sequence of length 1, as in :func:`convolve`).
     method : {"auto", "direct", "matrix", "fft"}
         How the linear convolution that is then folded is computed, as in
-        :func:`convolve`, with its accuracy and its rule for NaN and infinities: only
-        ``"fft"`` spreads them to every output, and its error is relative to the
-        largest output.
+        :func:`convolve`, with its accuracy and its rule for NaN and infinities. The
+        error of ``"fft"`` is relative to the largest output of that convolution, not
+        to each one: about ``eps log2(N) max_k |(c * d)_k|`` on every output (``N`` the
+        FFT length, ``eps`` the dtype's; the largest is at most ``||c||_2 ||d||_2``),
+        and a single NaN or infinity makes every output NaN. The other methods,
+        ``"auto"`` included, make an output non-finite exactly when one of the
+        products it sums is.
 
     Returns
     -------

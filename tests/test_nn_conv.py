@@ -555,3 +555,87 @@ class TestChooseConvMethod:
     def test_validates(self):
         with pytest.raises(ValueError, match="Given groups=1"):
             choose_conv_method(torch.zeros(1, 2, 8, 8), torch.zeros(1, 1, 3, 3))
+
+
+_NONFINITE = st.sampled_from([float("nan"), float("inf"), -float("inf")])
+
+
+@st.composite
+def _nonfinite_entries(draw, shape):
+    """One to three (index, value) pairs: positions in a tensor of ``shape`` and a NaN or an infinity for each."""
+    positions = st.tuples(*(st.integers(0, n - 1) for n in shape))
+    return draw(st.lists(st.tuples(positions, _NONFINITE), min_size=1, max_size=3))
+
+
+def _spoil(t, entries):
+    t = t.clone()
+    for index, value in entries:
+        t[index] = value
+    return t
+
+
+class TestNonFinite:
+    """"auto" never lets a transform see a NaN or an infinity: outputs are non-finite exactly where torch's are."""
+
+    # (input, weight, padding): shapes on which the cost model chooses "fft" for finite tensors
+    SHAPES = (
+        ((1, 1, 24, 24), (1, 1, 9, 9), 0),
+        ((2, 1, 40, 40), (2, 1, 9, 9), 4),
+        ((1, 2, 32, 32), (1, 2, 11, 11), 5),
+    )
+
+    @pytest.mark.parametrize("xs, ws, padding", SHAPES)
+    @given(data=st.data(), where=st.sampled_from(["input", "weight", "both"]))
+    def test_conv2d_auto(self, xs, ws, padding, data, where):
+        x, w = randn(0, *xs), randn(1, *ws)
+        assert choose_conv_method(x, w, padding=padding) == "fft"
+        if where in ("input", "both"):
+            x = _spoil(x, data.draw(_nonfinite_entries(xs)))
+        if where in ("weight", "both"):
+            w = _spoil(w, data.draw(_nonfinite_entries(ws)))
+        assert choose_conv_method(x, w, padding=padding) == "im2col"
+        ref = TF.conv2d(x, w, padding=padding)
+        for dtype in DTYPES:
+            out = conv2d(x.to(dtype), w.to(dtype), padding=padding, method="auto")
+            torch.testing.assert_close(out, ref.to(dtype), equal_nan=True, rtol=1e-4, atol=1e-4)
+
+    @given(entries=_nonfinite_entries((1, 1, 200)))
+    def test_conv1d_auto(self, entries):
+        x, w = _spoil(randn(2, 1, 1, 200), entries), randn(3, 1, 1, 31)
+        assert choose_conv_method(x.unsqueeze(2), w.unsqueeze(2)) == "im2col"
+        assert choose_conv_method(x.nan_to_num().unsqueeze(2), w.unsqueeze(2)) == "fft"
+        torch.testing.assert_close(conv1d(x, w, method="auto"), TF.conv1d(x, w), equal_nan=True)
+
+    @given(entries=_nonfinite_entries((1, 1, 20, 20)))
+    def test_conv_transpose2d_auto(self, entries):
+        x, w = _spoil(randn(4, 1, 1, 20, 20), entries), randn(5, 1, 1, 9, 9)
+        ref = TF.conv_transpose2d(x, w, stride=2, padding=1)
+        torch.testing.assert_close(conv_transpose2d(x, w, stride=2, padding=1, method="auto"), ref, equal_nan=True)
+
+    def test_the_fft_itself_spreads_them(self):
+        x, w = randn(0, 1, 1, 24, 24), randn(1, 1, 1, 9, 9)
+        x[0, 0, 0, 0] = float("nan")
+        assert int(torch.isnan(TF.conv2d(x, w)).sum()) == 1
+        assert bool(torch.isnan(conv2d(x, w, method="fft")).all())
+
+    def test_benchmark_mode_keeps_the_rule(self, monkeypatch):
+        from coursekit.nn import autotune
+
+        # whatever the timings say, a tensor with a NaN is not transformed
+        monkeypatch.setattr(autotune, "benchmark_mode", lambda: True)
+        for winner in ("fft", "winograd"):
+            monkeypatch.setattr(autotune, "fastest", lambda run, methods, key, device, m=winner: m)
+            x, w = randn(6, 1, 2, 12, 12), randn(7, 3, 2, 3, 3)
+            x[0, 1, 4, 4] = float("inf")
+            torch.testing.assert_close(conv2d(x, w, padding=1, method="auto"), TF.conv2d(x, w, padding=1),
+                                       equal_nan=True)
+
+    def test_modules_auto(self):
+        from coursekit import nn as cknn
+
+        x = randn(8, 1, 1, 24, 24)
+        x[0, 0, 3, 5] = float("nan")
+        layer = cknn.Conv2d(1, 2, 9, method="auto", dtype=torch.float64)
+        ref = TF.conv2d(x, layer.weight, layer.bias)
+        torch.testing.assert_close(layer(x), ref, equal_nan=True)
+        assert int(torch.isnan(ref).sum()) == 2 * 4 * 6  # 2 channels, the windows that hold pixel (3, 5)

@@ -1,5 +1,6 @@
 """coursekit.nn.functional.pad against torch.nn.functional.pad: every mode, negative amounts, dtypes, gradients."""
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
@@ -80,6 +81,33 @@ class TestPad:
         expected = torch_pad(x, amounts, "constant")
         if not isinstance(expected, Exception):
             torch.testing.assert_close(pad(x, amounts, value=value), TF.pad(x, amounts, value=value), rtol=0, atol=0)
+
+    @given(case=pad_cases(modes=["constant"]), layout=st.sampled_from(["transposed", "strided", "expanded"]))
+    def test_constant_any_layout_with_gradient(self, case, layout):
+        # the constant mode copies into a strided view of its output: inputs of any layout, and autograd
+        shape, amounts, _ = case
+        base = randn(2, *shape)
+        x = {
+            "transposed": base.mT if base.dim() > 1 else base,
+            "strided": torch.repeat_interleave(base, 2, dim=-1)[..., ::2] if base.numel() else base,
+            "expanded": base[..., :1].expand(shape) if base.numel() else base,
+        }[layout].requires_grad_()
+        expected = torch_pad(x, amounts, "constant")
+        if isinstance(expected, Exception):
+            return
+        out = pad(x, amounts)
+        torch.testing.assert_close(out, expected, rtol=0, atol=0)
+        assert out.is_contiguous()
+        dy = randn(3, *out.shape)
+        (ours,) = torch.autograd.grad(out, x, dy, allow_unused=True)
+        (theirs,) = torch.autograd.grad(expected, x, dy, allow_unused=True)
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-12)
+
+    def test_numpy_ints_and_sizes(self):
+        x = torch.arange(6).view(2, 3)
+        expected = TF.pad(x, (1, -1, 0, 2))
+        assert torch.equal(pad(x, [np.int64(1), np.int8(-1), 0, 2]), expected)
+        assert torch.equal(pad(x, torch.Size((1, -1, 0, 2))), expected)
 
     def test_integer_input_truncates_a_float_value(self):
         assert pad(torch.tensor([1, 2]), (1, 1), value=2.7).tolist() == [2, 1, 2, 2]

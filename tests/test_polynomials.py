@@ -1,5 +1,6 @@
 """coursekit.polynomials against NumPy and SciPy, on random sequences drawn by hypothesis."""
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -249,6 +250,65 @@ class TestConvolve:
             with np.errstate(all="ignore"):
                 expected = np.convolve(c, d, mode=mode)
             assert_nonfinite_as_numpy(convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d))
+
+    @pytest.mark.parametrize("method", ["auto", "direct"])
+    @pytest.mark.parametrize("where", ["long", "short", "both"])
+    @pytest.mark.parametrize("zero_tap", [False, True])
+    @pytest.mark.parametrize(("p", "q"), [(40, 7), (500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    def test_nonfinite_in_one_or_both(self, p, q, zero_tap, where, method):
+        # each kernel's own check of its result: a zero tap hides a NaN of the long input from
+        # axpy, a non-finite tap times a zeroed entry must not turn -inf * inf into NaN
+        rng = np.random.default_rng(p * q)
+        c, d = rng.standard_normal(p), rng.standard_normal(q)
+        if zero_tap:
+            d[q // 2] = 0
+        if where in ("long", "both"):
+            c[[0, p // 3, p - 1]] = [np.inf, np.nan, -np.inf]
+        if where in ("short", "both"):
+            d[[1 % q, q - 1]] = [-np.inf, np.nan if q > 50 else np.inf]
+        for mode in MODES:
+            with np.errstate(all="ignore"):
+                expected = np.convolve(c, d, mode=mode)
+            assert_nonfinite_as_numpy(convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d))
+
+    @pytest.mark.parametrize(("p", "q"), [(40, 7), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    def test_finite_inputs_are_not_scanned(self, p, q, monkeypatch):
+        # every kernel checks its own result; the FFT of "auto" checks its largest output
+        from coursekit import polynomials
+
+        def scan(x):
+            raise AssertionError("a finite input was scanned for NaN and infinities")
+
+        monkeypatch.setattr(polynomials, "_nonfinite", scan)
+        rng = np.random.default_rng(4)
+        c, d = rng.standard_normal(p), rng.standard_normal(q)
+        for method in ("auto", "direct", "matrix" if p * q < 10**6 else "direct"):
+            assert_matches(convolve(c, d, method=method), np.convolve(c, d), bound(c, d))
+
+    @pytest.mark.parametrize(("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    def test_each_input_is_scanned_at_most_once(self, p, q, monkeypatch):
+        from coursekit import polynomials
+
+        scanned, original = [], polynomials._nonfinite
+        monkeypatch.setattr(polynomials, "_nonfinite", lambda x: scanned.append(len(x)) or original(x))
+        rng = np.random.default_rng(5)
+        c, d = rng.standard_normal(p), rng.standard_normal(q)
+        c[p // 2], d[0] = np.nan, 0
+        with np.errstate(all="ignore"):
+            expected = np.convolve(c, d)
+        assert_nonfinite_as_numpy(convolve(c, d), expected, finite_bound(c, d))
+        assert sorted(scanned) in ([], [p], sorted([p, q])), scanned
+
+    @pytest.mark.parametrize(("p", "q"), [(50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    def test_nonfinite_raise_no_warning(self, p, q):
+        # silent, as numpy.convolve is (the FFT of "auto", axpy and the blocked product)
+        rng = np.random.default_rng(6)
+        c, d = rng.standard_normal(p), rng.standard_normal(q)
+        c[[1, p // 2]], d[q // 2] = [np.inf, -np.inf], 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            convolve(c, d)
+            convolve(d, c, mode="same")
 
     def test_fft_spreads_nonfinite_values(self):
         # documented: every output of the FFT depends on every input

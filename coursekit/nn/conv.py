@@ -22,11 +22,18 @@ pass is a transposed convolution (:func:`conv_transpose2d`) and a correlation of
 input with the output gradient (:func:`conv2d_backward`).
 
 Every method takes floating, complex and integer tensors (not bool) and returns the
-input's dtype, as torch does; integers on the CPU only, as CUDA has no integer matrix product. Half precision (float16, bfloat16) is computed in float32
-and rounded once at the end. Integers are computed exactly (wrapping around on overflow
+input's dtype, as torch does; integers on the CPU only, as CUDA has no integer matrix
+product. Half precision (float16, bfloat16) is computed in float32 and rounded once at
+the end; no other dtype is converted. Integers are computed exactly (wrapping around on overflow
 like torch's integer kernels): "fft" and the Winograd methods hand them to "im2col",
 since their floating-point transforms would round them. An empty batch (N = 0) gives an
 empty output and zero weight gradients; "fft" and Winograd hand it to "direct".
+
+Non-finite values: "direct" and "im2col" make an output NaN or inf exactly when one of
+the products that define it is, as torch does. The transforms mix many inputs into
+each transformed value, so with "fft" a NaN or inf reaches every output of its image,
+with the Winograd methods every output of its tile; "auto" never chooses a transform
+for an input or a weight that holds one.
 """
 
 import functools
@@ -295,7 +302,8 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     Parameters
     ----------
     input, weight : torch.Tensor
-        As for :func:`conv2d` (only their shapes matter).
+        As for :func:`conv2d`: their shapes, their dtype and whether they hold a NaN
+        or an infinity matter.
     stride, padding, dilation, groups
         As for :func:`conv2d`.
 
@@ -304,7 +312,8 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     str
         ``"im2col"`` or ``"fft"`` (``"direct"`` never wins on a CPU, where one large
         matrix product beats ``kH kW`` small ones). Integer inputs always get
-        ``"im2col"`` (exact).
+        ``"im2col"`` (exact), and so do tensors that hold a NaN or an infinity (the
+        FFT would spread it to every output).
 
     See Also
     --------
@@ -317,6 +326,8 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     'fft'
     >>> choose_conv_method(torch.zeros(1, 64, 56, 56), torch.zeros(64, 64, 3, 3), padding=1)
     'im2col'
+    >>> choose_conv_method(torch.full((1, 1, 256, 256), float("nan")), torch.zeros(1, 1, 31, 31))
+    'im2col'
     """
     input, _ = check_input(input, "conv2d")
     weight, stride, padding4, dilation, groups = _check_conv(input, weight, None, stride, padding, dilation, groups)
@@ -325,21 +336,34 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     return _choose("auto", input, weight, padded, out_size, groups)
 
 
-def _choose(method, input, weight, padded, out_size, groups):
+def _choose(method, input, weight, padded, out_size, groups, auto=True):
     """The method that computes ``method``: "auto" by the cost model, transforms only where they serve.
 
     Integers go to "im2col", whose integer products are exact (a floating-point FFT or
     Winograd transform would round them); empty tensors to "direct" (an FFT library
-    refuses an empty batch).
+    refuses an empty batch). If ``auto`` (``method`` was chosen for the user), tensors
+    holding a NaN or an infinity go to "im2col" too: a transform would spread them
+    beyond the products they enter.
     """
     if method == "auto":
         method = _cost_model(input.shape, weight.shape, padded, out_size, groups)
-    transform = method == "fft" or method.startswith("winograd")
-    if transform and not (input.is_floating_point() or input.is_complex()):
+    if method not in _TRANSFORMS:
+        return method
+    if not (input.is_floating_point() or input.is_complex()):
         return "im2col"
-    if transform and (input.numel() == 0 or weight.numel() == 0):
+    if input.numel() == 0 or weight.numel() == 0:
         return "direct"
+    if auto and not _finite(input, weight):
+        return "im2col"
     return method
+
+
+_TRANSFORMS = ("fft", "winograd", "winograd4x4")  # methods that mix every input of an image (or a tile)
+
+
+def _finite(*tensors):
+    """Whether no tensor holds a NaN or an infinity: one pass over each, made only before a transform."""
+    return all(bool(torch.isfinite(t).all()) for t in tensors)
 
 
 def _cost_model(input_shape, weight_shape, padded, out_size, groups):
@@ -435,24 +459,30 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
 
 def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
     """conv2d on checked, batched arguments; ``padding4`` may hold negative amounts (crops)."""
-    compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
-    x, weight = pad(input.to(compute), padding4), weight.to(compute)
+    dtype = input.dtype
+    half = dtype in _HALF_PRECISION
+    if half:
+        input, weight = input.float(), weight.float()
+        bias = None if bias is None else bias.float()
+    x = pad(input, padding4)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
-    if method == "auto" and autotune.benchmark_mode() and x.is_floating_point() and x.numel() and weight.numel():
+    auto = method == "auto"
+    if auto and autotune.benchmark_mode() and x.is_floating_point() and x.numel() and weight.numel():
         key = (tuple(x.shape), tuple(weight.shape), stride, dilation, groups, x.dtype, x.device)
         methods = autotune.candidates(weight.shape[-2:], stride, dilation)
         method = autotune.fastest(  # time the methods once per configuration
             lambda m: _IMPLEMENTATIONS[m](x, weight, stride, dilation, groups, out_size), methods, key, x.device
         )
-    method = _choose(method, input, weight, x.shape[-2:], out_size, groups)
+    method = _choose(method, input, weight, x.shape[-2:], out_size, groups, auto)
     out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)  # N,O,oH,oW
     if bias is not None:
-        out = out + bias.to(compute).view(-1, 1, 1)
-    return out.to(input.dtype)
+        out = out + bias.view(-1, 1, 1)
+    return out.to(dtype) if half else out
 
 
-# half precision is computed in float32 and rounded once at the end, as torch's kernels accumulate it
-_COMPUTE_DTYPE = {torch.float16: torch.float32, torch.bfloat16: torch.float32}
+# Half precision is computed in float32 and rounded once at the end, as torch's kernels accumulate it.
+# Only these dtypes take the cast: any other one would pay two no-op conversions per call.
+_HALF_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"):
@@ -487,8 +517,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         NaN or inf anywhere in an image spreads to all of that image's outputs.
         "winograd" (F(2x2, 3x3) tiles, 2.25x fewer multiplications than direct) and
         "winograd4x4" (F(4x4, 3x3), 4x fewer, a larger float32 error) serve stride-1,
-        dilation-1 3x3 kernels only. "auto" asks :func:`choose_conv_method`, or times
-        the methods in benchmark mode (:func:`coursekit.nn.functional.benchmark_mode`).
+        dilation-1 3x3 kernels only; a NaN or inf spreads through its tile. "auto"
+        asks :func:`choose_conv_method`, or times the methods in benchmark mode
+        (:func:`coursekit.nn.functional.benchmark_mode`); when ``input`` or ``weight``
+        holds a NaN or an inf it never takes "fft" or a Winograd method (it takes
+        "im2col" instead), so that an output is NaN or inf exactly when one of the
+        products that define it is, as with torch.
 
     Returns
     -------
@@ -747,11 +781,12 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
         raise ValueError(
             f"grad_output must have the shape of conv2d's output {list(expected)}; got {list(grad_output.shape)}"
         )
-    compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
-    dy = (grad_output.unsqueeze(0) if unbatched else grad_output).to(compute)  # N,O,oH,oW
-    x, w = x.to(compute), weight.to(compute)
+    dy, w = (grad_output.unsqueeze(0) if unbatched else grad_output), weight  # N,O,oH,oW
+    half = input.dtype in _HALF_PRECISION
+    if half:
+        dy, x, w = dy.float(), x.float(), w.float()
     grad_input = _transposed(dy, w.conj(), stride, padding4[::2], input.shape[-2:], dilation, groups, "im2col")
     grad_weight = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)  # O,Cg,kH,kW
     grad_bias = dy.sum((0, 2, 3))  # O
     grads = (grad_input[0] if unbatched else grad_input), grad_weight, grad_bias
-    return tuple(g.to(input.dtype) for g in grads)
+    return tuple(g.to(input.dtype) for g in grads) if half else grads

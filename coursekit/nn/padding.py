@@ -101,9 +101,10 @@ def _check_pad(pad, input):
     """``pad`` as a tuple of ints of even length, at most twice ``input``'s number of axes."""
     if not isinstance(pad, (tuple, list, torch.Size)):
         raise TypeError(f"pad must be a tuple of ints; got {type(pad).__name__} {pad!r}")
-    pad = tuple(check_int(p, "pad") for p in pad)
+    if not all(type(p) is int for p in pad):  # the common case needs no conversion
+        pad = tuple(check_int(p, "pad") for p in pad)
     if len(pad) % 2:
-        raise ValueError(f"pad must have an even length (before, after pairs); got {len(pad)} entries: {pad}")
+        raise ValueError(f"pad must have an even length (before, after pairs); got {len(pad)} entries: {tuple(pad)}")
     if len(pad) > 2 * input.dim():
         raise ValueError(
             f"pad may have at most 2 entries per axis of input ({2 * input.dim()} for size {list(input.shape)}); "
@@ -113,19 +114,28 @@ def _check_pad(pad, input):
 
 
 def _constant(input, pad, value):
-    """Crop the negative amounts, then copy into a tensor filled with ``value`` (one strided copy)."""
-    shape, crop, place = list(input.shape), [], []
+    """Crop the negative amounts, then copy into a tensor filled with ``value``.
+
+    The kept block of ``input`` goes into one strided view of the new (contiguous)
+    tensor: one fill and one copy, whatever the number of padded axes. Along the
+    padded axes, last first, the view starts ``max(before, 0)`` rows in, each row as
+    long as the axes after it.
+    """
+    shape, kept = list(input.shape), list(input.shape)
+    offset, row = 0, 1  # where the kept block starts in the new tensor; elements per index of the axis
     for k in range(len(pad) // 2):
-        axis = input.dim() - 1 - k
+        axis = len(shape) - 1 - k
         n, before, after = shape[axis], pad[2 * k], pad[2 * k + 1]
-        kept = n + min(before, 0) + min(after, 0)
-        if min(kept, n + before + after) < 0:
+        size = kept[axis] = n + min(before, 0) + min(after, 0)
+        if size < 0 or n + before + after < 0:
             raise ValueError(f"pad ({before}, {after}) crops more than the {n} elements of input's axis {axis}")
-        crop.insert(0, slice(max(-before, 0), max(-before, 0) + kept))
-        place.insert(0, slice(max(before, 0), max(before, 0) + kept))
+        if size < n:
+            input = input.narrow(axis, max(-before, 0), size)
         shape[axis] = n + before + after
-    out = input.new_empty(shape).fill_(value)
-    out[(..., *place)] = input[(..., *crop)] if min(pad, default=0) < 0 else input
+        offset += max(before, 0) * row
+        row *= shape[axis]
+    out = input.new_full(shape, value)
+    out.as_strided(kept, out.stride(), offset).copy_(input)
     return out
 
 

@@ -233,7 +233,9 @@ def avg_pool2d(
             end = (start + k).clamp(max=n + p)  # a ceil-mode window stops at the padding's end
             counts.append(end - start if count_include_pad else end.clamp(max=n) - start.clamp(min=0))
         divisor = counts[0].view(-1, 1) * counts[1]  # oH,oW
-    out = torch.div(out, divisor, rounding_mode="trunc" if exact else None).to(input.dtype)  # N,C,oH,oW
+    out = torch.div(out, divisor, rounding_mode="trunc" if exact else None)  # N,C,oH,oW
+    if out.dtype != input.dtype:  # half precision and integers were summed in a wider dtype
+        out = out.to(input.dtype)
     return out[0] if unbatched else out
 
 
