@@ -78,7 +78,9 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         return _constant(input, pad, 0 if value is None else value)
     if value is not None and value != 0:
-        raise ValueError(f"value applies to mode='constant' only; got value={value!r} with mode={mode!r}")
+        raise ValueError(
+            f"value applies to mode='constant' only; got value={value!r} with mode={mode!r}"
+        )
     axes = len(pad) // 2
     if axes not in (1, 2, 3) or input.dim() not in (axes + 1, axes + 2):
         raise ValueError(
@@ -92,7 +94,9 @@ def pad(input, pad, mode="constant", value=None):
     out = input
     for k in range(axes):
         axis = input.dim() - 1 - k
-        index = _index(mode, pad[2 * k], input.shape[axis], pad[2 * k + 1], axis, input.device)
+        index = _index(
+            mode, pad[2 * k], input.shape[axis], pad[2 * k + 1], axis, input.device
+        )
         out = out.index_select(axis, index)
     return out
 
@@ -100,10 +104,14 @@ def pad(input, pad, mode="constant", value=None):
 def _check_pad(pad, input):
     """``pad`` as a tuple of ints of even length, at most twice ``input``'s number of axes."""
     if not isinstance(pad, (tuple, list, torch.Size)):
-        raise TypeError(f"pad must be a tuple of ints; got {type(pad).__name__} {pad!r}")
+        raise TypeError(
+            f"pad must be a tuple of ints; got {type(pad).__name__} {pad!r}"
+        )
     pad = tuple(check_int(p, "pad") for p in pad)
     if len(pad) % 2:
-        raise ValueError(f"pad must have an even length (before, after pairs); got {len(pad)} entries: {pad}")
+        raise ValueError(
+            f"pad must have an even length (before, after pairs); got {len(pad)} entries: {pad}"
+        )
     if len(pad) > 2 * input.dim():
         raise ValueError(
             f"pad may have at most 2 entries per axis of input ({2 * input.dim()} for size {list(input.shape)}); "
@@ -120,7 +128,9 @@ def _constant(input, pad, value):
         n, before, after = shape[axis], pad[2 * k], pad[2 * k + 1]
         kept = n + min(before, 0) + min(after, 0)
         if min(kept, n + before + after) < 0:
-            raise ValueError(f"pad ({before}, {after}) crops more than the {n} elements of input's axis {axis}")
+            raise ValueError(
+                f"pad ({before}, {after}) crops more than the {n} elements of input's axis {axis}"
+            )
         crop.insert(0, slice(max(-before, 0), max(-before, 0) + kept))
         place.insert(0, slice(max(before, 0), max(before, 0) + kept))
         shape[axis] = n + before + after
@@ -137,7 +147,9 @@ def _index(mode, before, n, after, axis, device):
             f"for input's axis {axis} of size {n}"
         )
     if mode == "circular":
-        kept = n + min(before, 0) + min(after, 0)  # what is left after cropping, then wrapped
+        kept = (
+            n + min(before, 0) + min(after, 0)
+        )  # what is left after cropping, then wrapped
         if max(before, after, 0) > max(kept, 0) or kept < 0:
             raise ValueError(
                 f"mode='circular' wraps around at most once: pad ({before}, {after}) on input's axis {axis} "
