@@ -87,9 +87,8 @@ def digits(size=28, split="train", seed=0, test_fraction=0.25, format="dataset")
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    images = torch.tensor(bunch.images / 16.0, dtype=torch.float32).unsqueeze(
-        1
-    )  # N,1,8,8
+    # N,1,8,8
+    images = torch.tensor(bunch.images / 16.0, dtype=torch.float32).unsqueeze(1)
     labels = torch.tensor(bunch.target, dtype=torch.int64)
     if size != 8:
         images = torch.nn.functional.interpolate(

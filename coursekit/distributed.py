@@ -131,10 +131,11 @@ def train(
     for epoch in range(epochs):
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every process
         for inputs, targets in loader:
+            # N/P,1,size,size and N/P
             inputs, targets = (
                 inputs.to(device),
                 targets.to(device),
-            )  # N/P,1,size,size and N/P
+            )
             loss = torch.nn.functional.cross_entropy(net(inputs), targets)
             optimizer.zero_grad()
             loss.backward()  # DDP all-reduces (averages) the gradients here

@@ -125,9 +125,8 @@ def _chirp(n):
     M = 1 << (2 * n - 2).bit_length()  # power of two >= 2 n - 1
     b = np.zeros(M, dtype=complex)
     b[:n] = c.conj()
-    b[M - n + 1 :] = c[1:][
-        ::-1
-    ].conj()  # b[-m] = conj(c[m]): the kernel seen cyclically
+    # b[-m] = conj(c[m]): the kernel seen cyclically
+    b[M - n + 1 :] = c[1:][::-1].conj()
     return c, _radix2(b, _NUMPY)
 
 
@@ -156,9 +155,8 @@ def _torch_constant(values, like):
 def _torch_take(x, index):
     import torch
 
-    return x.index_select(
-        -1, torch.from_numpy(index).to(x.device)
-    )  # x[..., index] is 1000x slower
+    # x[..., index] is 1000x slower
+    return x.index_select(-1, torch.from_numpy(index).to(x.device))
 
 
 def _torch_backend():
@@ -176,9 +174,8 @@ _NUMPY_COMPLEX64 = (np.float16, np.float32, np.complex64)
 
 def _prepare(x, name="x"):
     """``x`` as a complex array of the FFT's output dtype, and its backend; validates it."""
-    torch = sys.modules.get(
-        "torch"
-    )  # a tensor means torch is imported; NumPy users never import it
+    # a tensor means torch is imported; NumPy users never import it
+    torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.Tensor):
         if x.dtype in (torch.float16, torch.bfloat16, torch.complex32):
             raise TypeError(
@@ -220,12 +217,13 @@ def _prepare(x, name="x"):
 
 
 def _radix2(x, backend):
-    """Iterative radix-2 FFT along the last axis of complex ``x`` (length a power of two).
+    """Iterative radix-2 FFT along the last axis of complex ``x`` (length a power of 2).
 
     After the bit-reversal permutation, stage ``h = 1, 2, 4, ...`` views the array as
     ``(..., n / 2h, 2, h)``: blocks of two halves of length ``h``, each half the FFT of
     ``h`` samples. A butterfly combines entry ``j`` of both halves into the FFT of
-    length ``2 h``: ``(a, b) -> (a + w**j b, a - w**j b)`` with ``w = exp(-2 pi i / 2h)``.
+    length ``2 h``: ``(a, b) -> (a + w**j b, a - w**j b)`` with
+    ``w = exp(-2 pi i / 2h)``.
     """
     n = x.shape[-1]
     lead = tuple(x.shape[:-1])
@@ -391,7 +389,6 @@ def _recurse(x, backend, n):
     if n == 1:
         return x
     even = _recurse(x[..., 0::2], backend, n // 2)  # ...,n/2
-    odd = _recurse(x[..., 1::2], backend, n // 2) * backend.constant(
-        _twiddles(n), x
-    )  # ...,n/2
+    odd = _recurse(x[..., 1::2], backend, n // 2)  # ...,n/2
+    odd = odd * backend.constant(_twiddles(n), x)  # times the twiddle factors
     return backend.concatenate([even + odd, even - odd], -1)  # ...,n

@@ -96,9 +96,8 @@ def fourier_matrix(n):
            [ 1, -1]])
     """
     n = check_int(n, "n", minimum=1)
-    jk = (
-        np.outer(np.arange(n), np.arange(n)) % n
-    )  # n,n; reducing mod n keeps the angles small
+    # n,n; reducing mod n keeps the angles small
+    jk = np.outer(np.arange(n), np.arange(n)) % n
     return np.exp(2j * np.pi * jk / n)
 
 
@@ -336,9 +335,8 @@ def fft_convolve(x, h, mode="full"):
     s1, s2 = tuple(x.shape), tuple(h.shape)
     if 0 in s1 or 0 in s2:
         return x.new_zeros(0) if torch_mode else np.array([])
-    axes = [
-        a for a in range(x.ndim) if s1[a] != 1 and s2[a] != 1
-    ]  # the others broadcast
+    # the others broadcast
+    axes = [a for a in range(x.ndim) if s1[a] != 1 and s2[a] != 1]
     if mode == "valid" and _valid_swap(s1, s2, axes):
         x, h, s1, s2 = h, x, s2, s1
     if not axes:
@@ -430,9 +428,8 @@ def bccb(kernel, shape):
     K[: kernel.shape[0], : kernel.shape[1]] = kernel
     rows = (np.arange(H)[:, None] - np.arange(H)[None, :]) % H  # H,H: (i - p) % H
     cols = (np.arange(W)[:, None] - np.arange(W)[None, :]) % W  # W,W: (j - q) % W
-    M = K[
-        rows[:, None, :, None], cols[None, :, None, :]
-    ]  # H,W,H,W indexed (i, j, p, q)
+    # H,W,H,W indexed (i, j, p, q)
+    M = K[rows[:, None, :, None], cols[None, :, None, :]]
     return M.reshape(H * W, H * W)
 
 
@@ -658,9 +655,8 @@ def convolution_operator_basis(kernel_size, n, boundary="zero"):
     centre = np.array([(k - 1) // 2 for k in kernel_size])
     out = np.indices(shape).reshape(d, N)  # d,N: output positions i
     offset = np.indices(kernel_size).reshape(d, p)  # d,p: stencil positions
-    src = (
-        out[:, :, None] + (centre[:, None] - offset)[:, None, :]
-    )  # d,N,p: input positions i - j
+    # d,N,p: input positions i - j
+    src = out[:, :, None] + (centre[:, None] - offset)[:, None, :]
     size = np.array(shape)[:, None, None]
     inside = np.all((src >= 0) & (src < size), axis=0)  # N,p
     if boundary == "periodic":

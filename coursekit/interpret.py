@@ -333,15 +333,15 @@ def grad_cam(model, input, target, layer):
     target = _targets(target, input)
     _find_layer(model, layer)
     with _evaluating(model), torch.enable_grad():
-        x = (
-            input.detach().requires_grad_()
-        )  # so that the maps have a gradient even before any parameter
+        # so that the maps have a gradient even before any parameter
+        x = input.detach().requires_grad_()
         maps, scores = _capture(model, x, layer, target)  # N,K,h,w and N
         (grads,) = torch.autograd.grad(scores.sum(), maps)  # N,K,h,w
     weights = grads.mean((2, 3), keepdim=True)  # N,K,1,1
     cam = F.relu((weights * maps.detach()).sum(1, keepdim=True))  # N,1,h,w
     if cam.shape[-2:] != input.shape[-2:]:
+        # N,1,H,W
         cam = F.interpolate(
             cam, size=input.shape[-2:], mode="bilinear", align_corners=False
-        )  # N,1,H,W
+        )
     return cam[:, 0]  # N,H,W

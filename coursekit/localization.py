@@ -221,9 +221,8 @@ def box_iou(boxes1, boxes2):
     height = (torch.minimum(y1 + h1, y2 + h2) - torch.maximum(y1, y2)).clamp(min=0)  # N
     inter = width * height
     union = w1 * h1 + w2 * h2 - inter
-    return inter / torch.where(
-        union > 0, union, torch.ones_like(union)
-    )  # 0 where both boxes are empty
+    # 0 where both boxes are empty
+    return inter / torch.where(union > 0, union, torch.ones_like(union))
 
 
 def train_localizer(model, data, epochs, lr=1e-3, batch_size=64, seed=0):

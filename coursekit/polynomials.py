@@ -25,31 +25,29 @@ from ._validation import check_array_1d, check_int, check_option
 
 MODES = ("full", "same", "valid")
 METHODS = ("auto", "direct", "matrix", "fft")
-_FAST_DTYPES = "?bhilqBHILQefdgFDG"  # NumPy arrays of these need no conversion: bool, integers, floats, complex
+# NumPy arrays of these need no conversion: bool, integers, floats, complex
+_FAST_DTYPES = "?bhilqBHILQefdgFDG"
 
 # Cost model of ``method="auto"``, in seconds, fitted to timings of each method on
 # the course's 2-core machine (AMD EPYC, OpenBLAS) for lengths 16 to 1e6.
 _SLIDING_OVERHEAD = 3e-6  # validation, the padded copy, one call
-_SLIDING_PER_MAC = (
-    5e-10  # copying the windows, one multiply-add of the matrix-vector product
-)
+# copying the windows, one multiply-add of the matrix-vector product
+_SLIDING_PER_MAC = 5e-10
 _TAPS_PER_CALL = 2e-6  # one axpy call
 _TAPS_PER_MAC = 2.5e-10  # one multiply-add of axpy, memory-bound, on OpenBLAS's threads
 _DIRECT_OVERHEAD = 3e-5  # validation, the block matrix, the window copy, one BLAS call
 _DIRECT_PER_OUTPUT = 5e-9  # copying the windows and the output
 _DIRECT_PER_MAC = 1.5e-10  # one multiply-add of the blocked product
 _FFT_OVERHEAD = 3e-5  # three FFT calls and the padding
-_FFT_PER_POINT = (
-    1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
-)
+# per N log2(N)**2: N log2 N operations, slower as N leaves the caches
+_FFT_PER_POINT = 1.8e-10
 
 # Direct kernels: the window view for at most this many multiply-adds; one axpy per tap
 # for float filters of at most this many taps; else blocks.
 _SLIDING_MAX_MACS = 2**17
 _SLIDING_NO_COPY_MACS = 1024
-_SLIDING_ALWAYS_MACS = (
-    50_000  # _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
-)
+# _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
+_SLIDING_ALWAYS_MACS = 50_000
 _TAPS_MAX = 128
 
 # Above this many multiply-adds the blocked product runs BLAS on one thread: OpenBLAS
@@ -113,9 +111,10 @@ def _fft_is_exact(c, d):
 def _windows(x, width, step=1):
     """Read-only view of the windows ``x[i*step : i*step + width]`` of a 1-D array, one per row."""
     count = (len(x) - width) // step + 1
+    # count, width
     return as_strided(
         x, (count, width), (step * x.strides[0], x.strides[0]), writeable=False
-    )  # count, width
+    )
 
 
 def _toeplitz(h, n, start, stop):
@@ -123,9 +122,8 @@ def _toeplitz(h, n, start, stop):
     m = len(h)
     padded = np.zeros(m + 2 * (n - 1), dtype=h.dtype)  # n - 1 zeros, h, n - 1 zeros
     padded[n - 1 : n - 1 + m] = h
-    full = _windows(padded, n)[
-        :, ::-1
-    ]  # m + n - 1, n: row i is h[i], h[i - 1], ..., h[i - n + 1]
+    # m + n - 1, n: row i is h[i], h[i - 1], ..., h[i - n + 1]
+    full = _windows(padded, n)[:, ::-1]
     return full[start:stop].copy()  # stop - start, n
 
 
@@ -140,16 +138,15 @@ def _sliding(long, short, start, stop):
     more than arithmetic.
     """
     q, size = len(short), long.itemsize
-    padded = np.zeros(
-        len(long) + 2 * (q - 1), dtype=long.dtype
-    )  # q - 1 zeros, long, q - 1 zeros
+    # q - 1 zeros, long, q - 1 zeros
+    padded = np.zeros(len(long) + 2 * (q - 1), dtype=long.dtype)
     padded[q - 1 : q - 1 + len(long)] = long
+    # n_out, q
     rows = np.ndarray(
         (stop - start, q), long.dtype, padded, (start + q - 1) * size, (size, -size)
-    )  # n_out, q
-    if (
-        rows.size <= _SLIDING_NO_COPY_MACS
-    ):  # NumPy's own loop, without the copy and the BLAS call
+    )
+    # NumPy's own loop, without the copy and the BLAS call
+    if rows.size <= _SLIDING_NO_COPY_MACS:
         return np.matmul(rows, short)  # n_out
     return np.dot(rows, short)  # n_out
 
@@ -190,9 +187,8 @@ def _blocked(long, short, start, stop):
     n_out = stop - start
     B = min(_block_size(q), n_out)
     n_blocks = -(-n_out // B)
-    segment = np.zeros(
-        n_blocks * B + q - 1, dtype=long.dtype
-    )  # the padded input that the windows read
+    # the padded input that the windows read
+    segment = np.zeros(n_blocks * B + q - 1, dtype=long.dtype)
     lo, hi = max(start - q + 1, 0), min(stop, len(long))
     segment[lo - start + q - 1 : hi - start + q - 1] = long[lo:hi]
     windows = _windows(
@@ -305,19 +301,16 @@ def _fft_resolved(long, short, start, stop):
     if not magnitude.min() < floor:
         return out
     n, q = len(long), len(short)
-    k = start + np.flatnonzero(
-        magnitude < floor
-    )  # full indices of the samples to replace
+    # full indices of the samples to replace
+    k = start + np.flatnonzero(magnitude < floor)
     zero = ~(_has_nonzero_term(long, q, k) & _has_nonzero_term(short, n, k))
     out[k[zero] - start] = 0
     k = k[~zero]
     if not k.size:
         return out
     breaks = np.flatnonzero(np.diff(k) > 1)
-    firsts, lasts = (
-        k[np.r_[0, breaks + 1]],
-        k[np.r_[breaks, k.size - 1]] + 1,
-    )  # the runs [first, last)
+    # the runs [first, last)
+    firsts, lasts = k[np.r_[0, breaks + 1]], k[np.r_[breaks, k.size - 1]] + 1
     whole = _direct_kernel(n, q, stop - start, long.dtype)
     if len(firsts) * _DIRECT_OVERHEAD + k.size * q * _DIRECT_PER_MAC > _direct_cost(
         whole, n, q, stop - start
@@ -343,9 +336,8 @@ def _convolve(c, d, start, stop, method):
         dtype = np.result_type(c, d)
         c, d = c.astype(dtype), d.astype(dtype)
     dtype = c.dtype
-    if (
-        dtype.char == "e"
-    ):  # float16: sums of float32 products (BLAS, FFT), rounded once, as numpy.convolve rounds
+    # float16: sums of float32 products (BLAS, FFT), rounded once, as numpy.convolve rounds
+    if dtype.char == "e":
         return _convolve(
             c.astype(np.float32), d.astype(np.float32), start, stop, method
         ).astype(dtype)
@@ -360,9 +352,8 @@ def _convolve(c, d, start, stop, method):
         ):
             if not inexact:
                 method = "fft"
-            elif _finite(long) and _finite(
-                short
-            ):  # else the FFT would spread them to every output
+            # else the FFT would spread them to every output
+            elif _finite(long) and _finite(short):
                 return _fft_resolved(long, short, start, stop)
     if method == "fft":
         if inexact:
@@ -371,9 +362,8 @@ def _convolve(c, d, start, stop, method):
             full = np.rint(
                 _fft_full(c.astype(np.float64), d.astype(np.float64))
             ).astype(np.int64)
-            return full[start:stop].astype(
-                dtype
-            )  # exact integers; narrower dtypes then wrap as in NumPy
+            # exact integers; narrower dtypes then wrap as in NumPy
+            return full[start:stop].astype(dtype)
         method = "direct"
     kernel = _matrix if method == "matrix" else _direct_kernel(n, q, n_out, dtype)
     # The kernels multiply the shorter sequence by zeros that are not in the sums
@@ -513,6 +503,7 @@ def convolve(c, d, mode="full", method="auto"):
     >>> convolve([1.0, 2.0], [1.0, np.nan])
     array([ 1., nan, nan])
     """
+    # anything but non-empty 1-D NumPy arrays of numbers: convert and check
     if not (
         type(c) is type(d) is np.ndarray
         and c.ndim == d.ndim == 1
@@ -520,12 +511,11 @@ def convolve(c, d, mode="full", method="auto"):
         and d.size
         and c.dtype.char in _FAST_DTYPES
         and d.dtype.char in _FAST_DTYPES
-    ):  # anything but non-empty 1-D NumPy arrays of numbers: convert and check
+    ):
         c = check_array_1d(c, "c", scalar=True)
         d = check_array_1d(d, "d", scalar=True)
-    if (
-        mode.__class__ is not str or mode not in MODES
-    ):  # the test costs less than the call
+    # the test costs less than the call
+    if mode.__class__ is not str or mode not in MODES:
         check_option(mode, "mode", MODES)
     if method.__class__ is not str or method not in METHODS:
         check_option(method, "method", METHODS)
@@ -735,20 +725,18 @@ def _limbs(value, bits):
     """Digits of the int ``value > 0`` in base ``2**bits`` (``bits`` in ``_LIMB_WIDTHS``), lowest first, as float64."""
     per_limb = bits // 4  # hexadecimal digits per limb
     count = -(-value.bit_length() // bits)
+    # bytes
     raw = np.frombuffer(
         value.to_bytes(-(-count * per_limb // 2), "little"), dtype=np.uint8
-    )  # bytes
-    hexits = np.empty(
-        (len(raw), 2), dtype=np.uint8
-    )  # bytes, 2: low and high hexadecimal digit
+    )
+    # bytes, 2: low and high hexadecimal digit
+    hexits = np.empty((len(raw), 2), dtype=np.uint8)
     np.bitwise_and(raw, 15, out=hexits[:, 0])
     np.right_shift(raw, 4, out=hexits[:, 1])
-    hexits = hexits.reshape(-1)[: count * per_limb].reshape(
-        count, per_limb
-    )  # limbs, per_limb
-    limbs = hexits[:, -1].astype(
-        np.float64
-    )  # limbs: Horner's rule, highest hexadecimal digit first
+    # limbs, per_limb
+    hexits = hexits.reshape(-1)[: count * per_limb].reshape(count, per_limb)
+    # limbs: Horner's rule, highest hexadecimal digit first
+    limbs = hexits[:, -1].astype(np.float64)
     for j in range(per_limb - 2, -1, -1):
         limbs *= 16.0
         limbs += hexits[:, j]
@@ -761,9 +749,8 @@ def _digit_bytes(digits, bits):
         return digits.astype(f"<u{bits // 8}").tobytes()
     quads = np.zeros(-(-len(digits) // 4) * 4, dtype=np.uint32)
     quads[: len(digits)] = digits
-    quads = quads.reshape(
-        -1, 4
-    )  # groups, 4: four 24-bit digits fill three 32-bit words
+    # groups, 4: four 24-bit digits fill three 32-bit words
+    quads = quads.reshape(-1, 4)
     words = np.empty((len(quads), 3), dtype=np.uint32)  # groups, 3
     words[:, 0] = quads[:, 0] | (quads[:, 1] << 24)
     words[:, 1] = (quads[:, 1] >> 8) | (quads[:, 2] << 16)
@@ -853,17 +840,14 @@ def multiply_integers(a, b):
         np.square(spectrum, out=spectrum)
     else:
         limbs_b = _limbs(b, bits)
-        both = np.zeros(
-            (2, n)
-        )  # 2, n: one batch, whose two transforms run on two cores
+        # 2, n: one batch, whose two transforms run on two cores
+        both = np.zeros((2, n))
         both[0, : len(limbs_a)] = limbs_a
         both[1, : len(limbs_b)] = limbs_b
-        spectrum, spectrum_b = scipy.fft.rfft(
-            both, overwrite_x=True, workers=-1
-        )  # 2 x (n // 2 + 1)
+        # 2 x (n // 2 + 1)
+        spectrum, spectrum_b = scipy.fft.rfft(both, overwrite_x=True, workers=-1)
         spectrum *= spectrum_b
-    coefficients = np.rint(scipy.fft.irfft(spectrum, n)[:n_full]).astype(
-        np.int64
-    )  # n_full, exact
+    # n_full, exact
+    coefficients = np.rint(scipy.fft.irfft(spectrum, n)[:n_full]).astype(np.int64)
     product = _from_coefficients(coefficients, bits)
     return -product if negative else product

@@ -271,9 +271,10 @@ class PMF:
         if self.exact and other.exact:
             probs = _convolve_fractions(self.probs.tolist(), other.probs.tolist())
         else:
+            # FFT could dip below 0
             probs = convolve(
                 self.probs.astype(float), other.probs.astype(float), method="direct"
-            )  # FFT could dip below 0
+            )
         return PMF(probs, start=self.start + other.start)
 
     __radd__ = __add__
@@ -460,9 +461,8 @@ class Density:
             )
         from .polynomials import convolve
 
-        values = np.clip(
-            convolve(self.values, other.values) * self.dx, 0.0, None
-        )  # FFT round-off can dip below 0
+        # FFT round-off can dip below 0
+        values = np.clip(convolve(self.values, other.values) * self.dx, 0.0, None)
         return Density(values, self.dx, start=self.start + other.start)
 
     __radd__ = __add__

@@ -208,9 +208,8 @@ def conv1d(x, h, stride=1, padding=0, dilation=1):
         x = check_array_1d(x, "x")
         h = check_array_1d(h, "h")
     n, k = x.shape[0], h.shape[0]
-    conv_output_size(
-        n, k, stride, (start, end), dilation
-    )  # raises if the padded x is shorter than the kernel
+    # raises if the padded x is shorter than the kernel
+    conv_output_size(n, k, stride, (start, end), dilation)
     windows = _windows(x, start, end, dilation * (k - 1) + 1, stride)  # L_out, D(k-1)+1
     products = windows[:, ::dilation] * h  # L_out, k
     return products.sum(-1, dtype=products.dtype)  # L_out

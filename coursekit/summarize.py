@@ -346,9 +346,8 @@ def summary(model, input_size, device=None, batch_size=None):
     modes = {m: m.training for m in model.modules()}
     try:
         model.eval()
-        input = torch.zeros(
-            (batch_size,) + input_size, device=device, dtype=dtype
-        )  # N,C,H,W
+        # N,C,H,W
+        input = torch.zeros((batch_size,) + input_size, device=device, dtype=dtype)
         setattr(input, _ATTR, ((1, 1), (1, 1)))
         with torch.no_grad(), _Propagate():
             torch.func.functional_call(model, tensors, (input,))

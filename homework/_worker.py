@@ -109,9 +109,8 @@ def cell_errors(notebook):
 def kernel_death(process, cell):
     """How the kernel died while it ran ``cell``: exit code or signal, and its CPU seconds."""
     code = process.poll()
-    usage = resource.getrusage(
-        resource.RUSAGE_CHILDREN
-    )  # the kernel is this process's only child
+    # the kernel is this process's only child
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "cell": _first_line(cell),
         "signal": _signal_name(-code) if code is not None and code < 0 else None,
@@ -173,9 +172,8 @@ def set_limits(rlimits):
 
 def main(settings):
     set_limits(settings["rlimits"])
-    os.set_inheritable(
-        settings["result_fd"], False
-    )  # for the grader's eyes only, not the kernel's
+    # for the grader's eyes only, not the kernel's
+    os.set_inheritable(settings["result_fd"], False)
     import nbconvert.preprocessors
 
     nbconvert.preprocessors.ExecutePreprocessor = limited_preprocessor(
@@ -225,9 +223,8 @@ def main(settings):
                     :1000
                 ]
             )
-    except (
-        BaseException
-    ) as error:  # the grader must report, whatever the submission did
+    # the grader must report, whatever the submission did
+    except BaseException as error:
         summary["error"] = f"{type(error).__name__}: {error}"[:1000]
     summary["kernel_died"] = KERNEL.get("died")
     summary["test_digests"] = test_digests(ag_dir)

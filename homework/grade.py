@@ -306,13 +306,11 @@ def grade_file(
     if problem:
         row.update(status=problem[0], reason=problem[1])
         return row, []
-    private = pathlib.Path(
-        tempfile.mkdtemp(prefix=f"grade-{name}-")
-    )  # 0700: only the grader enters
+    # 0700: only the grader enters
+    private = pathlib.Path(tempfile.mkdtemp(prefix=f"grade-{name}-"))
     try:
-        given = (
-            private / "input"
-        )  # what the sandbox's user may read: the submission, the autograder
+        # what the sandbox's user may read: the submission, the autograder
+        given = private / "input"
         given.mkdir()
         given.chmod(0o755)
         shutil.copyfile(path, given / "submission.ipynb")

@@ -101,10 +101,8 @@ class Limits:
         """``{name: (soft, hard)}`` for ``resource.setrlimit`` in the worker; ``cpu`` must be set."""
         found = {
             "RLIMIT_AS": (self.memory, self.memory),
-            "RLIMIT_CPU": (
-                self.cpu,
-                self.cpu + 5,
-            ),  # SIGXCPU first; SIGKILL 5 s later if it is ignored
+            # SIGXCPU first; SIGKILL 5 s later if it is ignored
+            "RLIMIT_CPU": (self.cpu, self.cpu + 5),
             "RLIMIT_FSIZE": (self.file_size, self.file_size),
             "RLIMIT_CORE": (0, 0),
         }
@@ -117,7 +115,8 @@ class Limits:
 class Finished:
     """What came back from one worker."""
 
-    result: bytes  # what it wrote to its result pipe (empty if nothing, or more than MAX_RESULT_BYTES)
+    # what it wrote to its result pipe (empty if nothing, or more than MAX_RESULT_BYTES)
+    result: bytes
     log: str  # the last LOG_TAIL characters of its standard output and error
     returncode: int | None  # of the worker (None if killed at the wall-clock limit)
     timed_out: bool
@@ -226,9 +225,8 @@ def _bwrap_args(root_mode, uid, file_size, input_dir=None):
         "--unshare-net",
     ]
     args += ["--unshare-uts", "--hostname", "grading", "--unshare-cgroup-try"]
-    if (
-        not root_mode
-    ):  # bwrap maps the sandbox's uid to ours; as root that would be root
+    # bwrap maps the sandbox's uid to ours; as root that would be root
+    if not root_mode:
         args += [
             "--unshare-user",
             "--uid",
@@ -268,9 +266,8 @@ def _bwrap_args(root_mode, uid, file_size, input_dir=None):
         args += ["--perms", "1777", "--size", str(2 * file_size), "--tmpfs", folder]
     binds = _read_only_paths()
     made = {"/etc", "/tmp", "/dev", "/dev/shm", INSIDE_WORK}
-    for (
-        destination
-    ) in binds.values():  # bwrap would copy /root's 0700 to the folders it makes
+    # bwrap would copy /root's 0700 to the folders it makes
+    for destination in binds.values():
         for parent in reversed(pathlib.PurePosixPath(destination).parents[:-1]):
             if str(parent) not in made:
                 made.add(str(parent))
@@ -323,7 +320,8 @@ def _collect(proc, result_fd, log_fd, deadline):
             continue
         ready = [fd for fd, _ in poller.poll(0 if ended else min(left, 0.5) * 1000)]
         if ended and not ready:
-            break  # without a sandbox, a process the worker left behind may hold the pipes open
+            # without a sandbox, a process the worker left behind may hold the pipes open
+            break
         for fd in ready:
             data = os.read(fd, 1 << 16)
             if not data:
@@ -455,14 +453,12 @@ def _sandbox_init(info_read, deadline):
 def _end(proc, init, timed_out, marker):
     """Kill what is left of the worker and wait until every process of its sandbox has ended."""
     try:
-        if (
-            init is None
-        ):  # no sandbox (or bwrap failed): the worker's session and marked processes
+        # no sandbox (or bwrap failed): the worker's session and marked processes
+        if init is None:
             os.killpg(proc.pid, signal.SIGKILL)
         elif timed_out:
-            signal.pidfd_send_signal(
-                init, signal.SIGKILL
-            )  # the kernel then kills its namespace
+            # the kernel then kills its namespace
+            signal.pidfd_send_signal(init, signal.SIGKILL)
     except ProcessLookupError:
         pass
     if marker is not None:

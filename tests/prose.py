@@ -39,19 +39,16 @@ _ALLOWED = [re.compile(pattern) for pattern, _ in ALLOWED]
 
 # What may hold numbers without breaking the rule: removed before the scan.
 _STRIP = [
-    re.compile(
-        r"```.*?```|~~~.*?~~~", re.S
-    ),  # fenced code and directives' bodies that are code
+    # fenced code and directives' bodies that are code
+    re.compile(r"```.*?```|~~~.*?~~~", re.S),
     re.compile(r"\$\$.*?\$\$", re.S),  # display math
     re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S),  # amsmath environments
     re.compile(r"(?<![\\$])\$(?!\$)(?:\\\$|[^$])+?\$"),  # inline math
-    re.compile(
-        r"\{[\w:-]+\}`[^`]*`"
-    ),  # MyST roles: {glue:text}`...`, {cite}`...`, {ref}`...`
+    # MyST roles: {glue:text}`...`, {cite}`...`, {ref}`...`
+    re.compile(r"\{[\w:-]+\}`[^`]*`"),
     re.compile(r"``.+?``|`[^`]*`"),  # inline code
-    re.compile(
-        r"^\s*:[\w-]+:.*$", re.M
-    ),  # directive options (:class: dropdown, :label: ...)
+    # directive options (:class: dropdown, :label: ...)
+    re.compile(r"^\s*:[\w-]+:.*$", re.M),
     re.compile(r"^\s*\([\w:-]+\)=\s*$", re.M),  # MyST labels
     re.compile(r"\]\([^)]*\)"),  # link targets
     re.compile(r"<!--.*?-->", re.S),  # comments

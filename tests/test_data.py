@@ -232,9 +232,8 @@ class TestDatasetSwitch:
         dataset_files.write_mnist(tmp_path, "FashionMNIST")
         monkeypatch.setenv("COURSEKIT_DATASET", "fashion_mnist")
         assert len(data.dataset(root=tmp_path)) == 5
-        assert (
-            len(data.dataset("digits", split="train")) == 1347
-        )  # a name wins over the variable
+        # a name wins over the variable
+        assert len(data.dataset("digits", split="train")) == 1347
         assert (
             data.dataset_name() == "fashion_mnist"
             and data.dataset_name("digits") == "digits"

@@ -8,9 +8,8 @@ import torch
 from coursekit import distributed
 from coursekit.distributed import launch, main, train
 
-SMALL = dict(
-    epochs=1, batch_size=256, size=8
-)  # 5 steps of a global batch of 256 digits
+# 5 steps of a global batch of 256 digits
+SMALL = dict(epochs=1, batch_size=256, size=8)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -90,9 +90,8 @@ class TestShiftMatrix:
         np.testing.assert_allclose(C, scipy.linalg.circulant(c).T)
         F = fourier_matrix(n)  # the lecture: eigenvectors F's columns, eigenvalues F c
         np.testing.assert_allclose(C @ F, F @ np.diag(F @ c), atol=1e-8)
-        S = (
-            P.T
-        )  # SciPy's first-column circulant is the same polynomial in the down-shift
+        # SciPy's first-column circulant is the same polynomial in the down-shift
+        S = P.T
         np.testing.assert_allclose(
             sum(c[k] * np.linalg.matrix_power(S, k) for k in range(n)), circulant(c)
         )
@@ -392,9 +391,8 @@ class TestBlur:
 class TestDeconvolve:
     @given(signals((7, 9), complex_allowed=False))
     def test_recovers_without_noise(self, image):
-        kernel = (
-            np.outer([1, 2, 1], [1, 2, 1]) / 16
-        )  # transfer function > 0 on odd grids
+        # transfer function > 0 on odd grids
+        kernel = np.outer([1, 2, 1], [1, 2, 1]) / 16
         np.testing.assert_allclose(
             deconvolve(blur(image, kernel), kernel, alpha=0), image, atol=1e-8
         )
@@ -403,9 +401,8 @@ class TestDeconvolve:
     def test_solves_the_regularised_normal_equations(self, alpha):
         rng = np.random.default_rng(3)
         b, kernel = rng.standard_normal(11), rng.standard_normal(4)
-        A = np.column_stack(
-            [blur(e, kernel) for e in np.eye(11)]
-        )  # the circulant blur matrix
+        # the circulant blur matrix
+        A = np.column_stack([blur(e, kernel) for e in np.eye(11)])
         expected = np.linalg.solve(A.T @ A + alpha * np.eye(11), A.T @ b)
         np.testing.assert_allclose(deconvolve(b, kernel, alpha), expected, atol=1e-8)
 
@@ -447,9 +444,8 @@ class TestDeconvolve:
             kernel, shape = np.convolve(np.ones(3), factor), (3 * (multiple + 2),)
         elif zero_maker == "difference":  # zero at frequency 0
             kernel, shape = np.convolve([1.0, -1.0], factor), (multiple + 4,)
-        elif (
-            zero_maker == "nyquist"
-        ):  # [1, 2, 1] is zero at the Nyquist frequency of even lengths
+        # [1, 2, 1] is zero at the Nyquist frequency of even lengths
+        elif zero_maker == "nyquist":
             kernel, shape = np.convolve([1.0, 2.0, 1.0], factor), (2 * (multiple + 3),)
         elif zero_maker == "box2d":
             kernel, shape = (
@@ -524,11 +520,8 @@ class TestConvolutionOperatorBasis:
         np.testing.assert_allclose(Kp, scipy.linalg.circulant(Kp[:, 0]))
 
     def test_document_004_example(self):
-        t1, t2, t3 = (
-            1.0,
-            2.0,
-            3.0,
-        )  # z_i = sum_j theta_j y_{i-j}; theta_3 multiplies y_{i-1}
+        # z_i = sum_j theta_j y_{i-j}; theta_3 multiplies y_{i-1}
+        t1, t2, t3 = 1.0, 2.0, 3.0
         zero = (convolution_operator_basis(3, 4) @ [t1, t2, t3]).reshape(4, 4)
         np.testing.assert_array_equal(
             zero, [[t2, t1, 0, 0], [t3, t2, t1, 0], [0, t3, t2, t1], [0, 0, t3, t2]]

@@ -541,9 +541,8 @@ def test_written_questions_are_exported_to_pdf(built, tmp_path):
                 name,
                 config["name"],
             )
-        assert (
-            "Rubric" in html
-        )  # the solution notebook's answers are exported with their rubric
+        # the solution notebook's answers are exported with their rubric
+        assert "Rubric" in html
 
 
 @pytest.mark.slow

@@ -84,9 +84,8 @@ class TestSaliency:
         model = small_cnn("cpu").train()
         saliency(model, torch.randn(2, 2, 9, 9, dtype=torch.float64), 1)
         assert model.training and all(p.grad is None for p in model.parameters())
-        assert (
-            int(model[1].num_batches_tracked) == 0
-        )  # evaluation mode: batch norm statistics untouched
+        # evaluation mode: batch norm statistics untouched
+        assert int(model[1].num_batches_tracked) == 0
 
 
 class TestOcclusion:
@@ -100,13 +99,11 @@ class TestOcclusion:
     def test_one_pixel_large_window(self):
         x = torch.ones(1, 2, 6, 8)
         out = occlusion(OnePixel(), x, 0, window=3, stride=1)[0]
-        assert (
-            out[2, 5] == 3
-        )  # every window that covers it covers the pixel that matters
+        # every window that covers it covers the pixel that matters
+        assert out[2, 5] == 3
         assert out[0, 0] == 0 and out[5, 0] == 0  # no window there covers (2, 5)
-        assert (
-            0 < out[0, 3] < 3
-        )  # some windows covering (0, 3) cover (2, 5), some do not
+        # some windows covering (0, 3) cover (2, 5), some do not
+        assert 0 < out[0, 3] < 3
 
     @pytest.mark.parametrize(
         "window, stride, batch_size", [(3, 2, 64), (2, 3, 5), (7, 1, 1), (1, 4, 100)]
@@ -159,9 +156,10 @@ class TestGradCam:
         x = torch.randn(2, 2, 8, 8, dtype=torch.float64, device=device)
         maps = torch.relu(conv(x)).detach()  # N,4,h,w
         h, w = maps.shape[-2:]
+        # Zhou et al.
         cam = torch.relu(torch.einsum("k,nkij->nij", fc.weight[2].detach(), maps)) / (
             h * w
-        )  # Zhou et al.
+        )
         if stride > 1:
             cam = nn.functional.interpolate(
                 cam[:, None], size=(8, 8), mode="bilinear", align_corners=False

@@ -79,12 +79,10 @@ class TestLaplacian1d:
         column[1 % n] -= 1
         column[-1] -= 1
         np.testing.assert_allclose(L, scipy.linalg.circulant(column / 0.25))
-        np.testing.assert_allclose(
-            L @ np.ones(n), 0, atol=1e-12
-        )  # constants are in the null space
-        k = np.arange(
-            n
-        )  # eigenvalues (2 - 2 cos(2 pi k / n)) / h^2, by the FFT of the first column
+        # constants are in the null space
+        np.testing.assert_allclose(L @ np.ones(n), 0, atol=1e-12)
+        # eigenvalues (2 - 2 cos(2 pi k / n)) / h^2, by the FFT of the first column
+        k = np.arange(n)
         np.testing.assert_allclose(
             np.sort(np.linalg.eigvalsh(L)),
             np.sort((2 - 2 * np.cos(2 * np.pi * k / n)) / 0.25),

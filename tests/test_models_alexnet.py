@@ -73,9 +73,8 @@ class TestAlexnet:
         a = torch.rand(1, 9, 3, 3, dtype=torch.float64)
         square = a**2
         expected = torch.empty_like(a)
-        for c in range(
-            9
-        ):  # b = a / (k + alpha * sum over n = 5 neighbouring channels of a^2)^beta
+        # b = a / (k + alpha * sum over n = 5 neighbouring channels of a^2)^beta
+        for c in range(9):
             window = square[:, max(0, c - 2) : c + 3].sum(1)
             expected[:, c] = a[:, c] / (2 + 1e-4 * window) ** 0.75
         torch.testing.assert_close(lrn(a), expected)

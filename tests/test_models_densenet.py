@@ -79,9 +79,8 @@ class TestDensenetSmall:
         assert out.shape == (3, 10) and out.device.type == device.type
 
     def test_block_output_concatenates_its_input(self):
-        block = DenseBlock(
-            2, 4, 3, 2, layer_classes("torch"), {}
-        )  # 2 layers, 4 channels in, growth 3
+        # 2 layers, 4 channels in, growth 3
+        block = DenseBlock(2, 4, 3, 2, layer_classes("torch"), {})
         x = torch.randn(1, 4, 5, 5)
         out = block(x)
         assert out.shape == (1, 4 + 2 * 3, 5, 5) and torch.equal(out[:, :4], x)

@@ -20,9 +20,8 @@ class TestNin:
             "flatten",
         ]
         assert sum(p.numel() for p in model.parameters()) == 104_266
-        assert not any(
-            isinstance(m, nn.Linear) for m in model.modules()
-        )  # no dense layer at all
+        # no dense layer at all
+        assert not any(isinstance(m, nn.Linear) for m in model.modules())
         one_by_one = [
             m
             for m in model.modules()
@@ -34,9 +33,8 @@ class TestNin:
         torch.manual_seed(0)
         model = nin(num_classes=5, device=device)
         x = torch.rand(2, 1, 28, 28, device=device)
-        maps = nn.Sequential(*list(model.children())[:5])(
-            x
-        )  # last block: one 7x7 map per class
+        # last block: one 7x7 map per class
+        maps = nn.Sequential(*list(model.children())[:5])(x)
         assert maps.shape == (2, 5, 7, 7)
         torch.testing.assert_close(model(x), maps.mean((2, 3)))
 

@@ -142,9 +142,8 @@ class TestResnetSmall:
 
     def test_residual_adds_only_projections(self):
         plain, residual = resnet_small(14, residual=False), resnet_small(14)
-        projections = (8 * 16 + 2 * 16) + (
-            16 * 32 + 2 * 32
-        )  # two 1x1 convolutions, their batch norms' scale and shift
+        # two 1x1 convolutions, their batch norms' scale and shift
+        projections = (8 * 16 + 2 * 16) + (16 * 32 + 2 * 32)
         assert count(residual) - count(plain) == projections
 
     @pytest.mark.parametrize("residual", [True, False])

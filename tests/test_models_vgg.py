@@ -98,10 +98,8 @@ class TestVgg:
             and out.device.type == device.type
             and torch.isfinite(out).all()
         )
-        assert assert_empty_batch(model, (3, 32, 32), device).shape == (
-            0,
-            4,
-        )  # and a batch of none
+        # and a batch of none
+        assert assert_empty_batch(model, (3, 32, 32), device).shape == (0, 4)
 
     def test_unknown_depth(self):
         with pytest.raises(ValueError, match="depth must be one of 11, 16, 19; got 13"):

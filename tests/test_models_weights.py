@@ -172,9 +172,8 @@ class TestClassifyImagenet:
 
     def test_preprocessing(self):
         model = _Recorder(torch.zeros(1000)).train()
-        image = np.broadcast_to(
-            np.array(pt.IMAGENET_MEAN), (300, 500, 3)
-        )  # the mean colour: standardized to 0
+        # the mean colour: standardized to 0
+        image = np.broadcast_to(np.array(pt.IMAGENET_MEAN), (300, 500, 3))
         pt.classify_imagenet(model, image)
         assert model.seen.shape == (1, 3, 224, 224) and model.seen.abs().max() < 1e-5
         assert model.training  # the mode is restored

@@ -35,9 +35,8 @@ class TestBenchmarkMode:
     ):
         timed = []
 
-        def fake_time(
-            run, method, device
-        ):  # "fft" is fastest on this make-believe machine
+        # "fft" is fastest on this make-believe machine
+        def fake_time(run, method, device):
             timed.append(method)
             run(method)
             return {"fft": 1.0}.get(method, 2.0)

@@ -251,9 +251,8 @@ class TestBatchNorm2d:
     def test_training_then_evaluation_match_torch(self, device, kwargs):
         torch.manual_seed(0)
         ours, theirs = _pair(3, device=device, dtype=torch.float64, **kwargs)
-        for step in range(
-            4
-        ):  # training steps: outputs, gradients and buffers agree after each
+        # training steps: outputs, gradients and buffers agree after each
+        for step in range(4):
             x = randn(step, 5, 3, 4, 4, device=device) * (step + 1) + step
             inputs = [x.clone().requires_grad_() for _ in range(2)]
             outs = [m(xs) for m, xs in zip((ours, theirs), inputs)]
@@ -270,9 +269,8 @@ class TestBatchNorm2d:
         ours.eval(), theirs.eval()
         x = randn(9, 2, 3, 4, 4, device=device)
         assert_matches(ours(x), theirs(x))
-        assert_matches(
-            ours(x[:1]), theirs(x[:1])
-        )  # one image: no batch statistics needed
+        # one image: no batch statistics needed
+        assert_matches(ours(x[:1]), theirs(x[:1]))
 
     def test_eval_differs_from_train(self):
         bn = BatchNorm2d(1)
@@ -280,9 +278,8 @@ class TestBatchNorm2d:
         train_out = bn(x)
         eval_out = bn.eval()(x)
         assert torch.allclose(train_out.mean(), torch.tensor(0.0), atol=1e-6)
-        assert not torch.allclose(
-            train_out, eval_out
-        )  # after one step the running stats are far from (3.5, 6)
+        # after one step the running stats are far from (3.5, 6)
+        assert not torch.allclose(train_out, eval_out)
 
     def test_cumulative_average(self):
         bn = BatchNorm2d(2, momentum=None)

@@ -675,9 +675,8 @@ class TestDtypes:
             ),
         ]:
             assert out.dtype == dtype
-            scale = float(
-                ref.abs().max()
-            )  # one rounding on each side: at most a unit in the last place apart
+            # one rounding on each side: at most a unit in the last place apart
+            scale = float(ref.abs().max())
             torch.testing.assert_close(
                 out,
                 ref,

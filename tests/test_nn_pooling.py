@@ -212,9 +212,8 @@ class TestAvgPool2d:
     def test_integer_issue_example(self):
         out = avg_pool2d(torch.tensor([[[[1, 2], [4, 4]]]]), 2)
         assert out.dtype == torch.int64 and out.tolist() == [[[[2]]]]
-        assert (
-            avg_pool2d(torch.tensor([[[[-7, 0]]]]), (1, 2)).item() == -3
-        )  # -3.5 truncated towards zero
+        # -3.5 truncated towards zero
+        assert avg_pool2d(torch.tensor([[[[-7, 0]]]]), (1, 2)).item() == -3
 
     @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
     def test_half_precision_sums_in_float32(self, dtype):

@@ -229,9 +229,8 @@ class TestConv2d:
             )
             for m in ("im2col", *WINOGRAD)
         }
-        assert errors["winograd"] < 3 * errors["im2col"] + 1e-7, (
-            errors
-        )  # F(2x2, 3x3): as accurate as im2col
+        # F(2x2, 3x3): as accurate as im2col
+        assert errors["winograd"] < 3 * errors["im2col"] + 1e-7, errors
         assert errors["winograd4x4"] < 1e-4, errors
 
     @pytest.mark.parametrize("method", WINOGRAD)
@@ -345,9 +344,8 @@ class TestWinogradConv:
 
         errors = [error(m) for m in (2, 4, 6, 8)]
         assert errors == sorted(errors), errors
-        assert errors[-1] > 100 * errors[0], (
-            errors
-        )  # measured: ~2.8e-7, 5e-6, 7e-6, 1.9e-3
+        # measured: ~2.8e-7, 5e-6, 7e-6, 1.9e-3
+        assert errors[-1] > 100 * errors[0], errors
 
     def test_points(self):
         x, w = randn(0, 1, 2, 8, 8), randn(1, 3, 2, 3, 3)

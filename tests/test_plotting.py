@@ -81,9 +81,8 @@ class TestLoglogTimings:
             ax, [10, 100, 1000], [1e-5, 1e-3, 1e-1], label="direct", slope=2
         )
         assert [line.get_label() for line in lines] == ["direct", "O(n^2)"]
-        np.testing.assert_allclose(
-            lines[1].get_ydata(), [1e-5, 1e-3, 1e-1]
-        )  # through the last point
+        # through the last point
+        np.testing.assert_allclose(lines[1].get_ydata(), [1e-5, 1e-3, 1e-1])
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
 
     def test_without_guide(self, ax):

@@ -113,9 +113,8 @@ def assert_nonfinite_as_numpy(actual, expected, scale):
     finite = np.isfinite(expected)
     np.testing.assert_array_equal(np.isfinite(actual), finite)
     if not np.iscomplexobj(expected):
-        np.testing.assert_array_equal(
-            actual[~finite], expected[~finite]
-        )  # NaN == NaN here, inf by sign
+        # NaN == NaN here, inf by sign
+        np.testing.assert_array_equal(actual[~finite], expected[~finite])
     tolerance = 1000 * np.finfo(expected.dtype).eps * max(scale, 1.0)
     np.testing.assert_allclose(actual[finite], expected[finite], rtol=0, atol=tolerance)
 
@@ -248,11 +247,8 @@ class TestConvolve:
         [
             ([1.0, 2.0], [1.0, np.nan], [1.0, np.nan, np.nan]),
             ([1.0, 2.0], [1.0, np.inf], [1.0, np.inf, np.inf]),
-            (
-                [np.nan, 1.0],
-                [0.0, 0.0],
-                [np.nan, np.nan, 0.0],
-            ),  # 0 * NaN is NaN, and BLAS must not skip it
+            # 0 * NaN is NaN, and BLAS must not skip it
+            ([np.nan, 1.0], [0.0, 0.0], [np.nan, np.nan, 0.0]),
             ([np.inf, -np.inf], [1.0, 1.0], [np.inf, np.nan, -np.inf]),  # inf - inf
         ],
     )
@@ -308,9 +304,10 @@ class TestConvolve:
         a[0], a[-1] = 1.0, 1e10
         out = convolve(a, a)
         assert out[0] == 1.0
+        # rounded once
         np.testing.assert_array_equal(
             out, np.array(exact_convolution(a, a), dtype=float)
-        )  # rounded once
+        )
 
     @given(
         data=st.data(),
@@ -339,9 +336,8 @@ class TestConvolve:
         c = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
         d = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
         reference = np.convolve(c.astype(np.longdouble), d.astype(np.longdouble))
-        absolute = np.convolve(
-            np.abs(c), np.abs(d)
-        )  # positive terms: accurate to q eps on each output
+        # positive terms: accurate to q eps on each output
+        absolute = np.convolve(np.abs(c), np.abs(d))
         for mode in MODES:
             start = {"full": 0, "same": (n - 1) // 2, "valid": n - 1}[mode]
             out = convolve(c, d, mode=mode)

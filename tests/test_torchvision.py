@@ -96,8 +96,7 @@ class TestImportTorchvision:
         )
 
     def test_missing_torchvision(self, monkeypatch):
-        monkeypatch.setitem(
-            sys.modules, "torchvision", None
-        )  # makes `import torchvision` fail
+        # makes `import torchvision` fail
+        monkeypatch.setitem(sys.modules, "torchvision", None)
         with pytest.raises(ImportError, match=r"pip install torchvision==0\.28\.0"):
             import_torchvision()

@@ -38,9 +38,8 @@ def large_kernel_shapes(quick):
         return {"64x64, 1 ch, 7x7": ((1, 1, 64, 64), (1, 1, 7, 7), 1, 3)}
     shapes = {}
     for c in (1, 16):
-        for k in (3, 15, 31, 63)[
-            : 4 if c == 1 else 3
-        ]:  # timing torch on 16 ch, 63x63 ran 25 min unfinished
+        # timing torch on 16 ch, 63x63 ran 25 min unfinished
+        for k in (3, 15, 31, 63)[: 4 if c == 1 else 3]:
             shapes[f"256x256, {c} ch, {k}x{k}"] = (
                 (1, c, 256, 256),
                 (c, c, k, k),
@@ -134,9 +133,8 @@ def conv2d(device, quick):
         for method in (*METHODS[:-1], *winograd, METHODS[-1]):
             try:
                 out = conv(x, w, stride=stride, padding=padding, method=method)
-            except (
-                Exception
-            ) as err:  # a method that cannot run this shape is reported, not fatal
+            # a method that cannot run this shape is reported, not fatal
+            except Exception as err:
                 yield failed(
                     "conv2d", label, f"{method} forward", "torch forward", repr(err)
                 )
@@ -198,9 +196,8 @@ def conv2d(device, quick):
                 torch_both,
             )
         for method in (m for m in winograd if m in own and "im2col" in own):
-            limit = (
-                1.0 if method == "winograd" and "VGG" in case else None
-            )  # the target: faster than im2col
+            # the target: faster than im2col
+            limit = 1.0 if method == "winograd" and "VGG" in case else None
             yield Row(
                 "conv2d",
                 label,
@@ -233,9 +230,8 @@ def benchmark_mode_row(conv, x, w, stride, padding, label, best, device):
     functional.clear_benchmark_cache()
     previous = functional.benchmark_mode(True)
     try:
-        conv(
-            x, w, stride=stride, padding=padding, method="auto"
-        )  # times the candidates once
+        # times the candidates once
+        conv(x, w, stride=stride, padding=padding, method="auto")
         (chosen,) = functional.benchmark_cache().values()
         seconds = median_time(
             lambda: conv(x, w, stride=stride, padding=padding, method="auto"),
@@ -300,9 +296,8 @@ def training(device, quick):
         )
         return
     dataset = data.digits(split="train")
-    valid = torch.utils.data.Subset(
-        data.digits(split="test"), range(64)
-    )  # tiny: the epoch's cost is training
+    # tiny: the epoch's cost is training
+    valid = torch.utils.data.Subset(data.digits(split="test"), range(64))
     if quick:
         dataset = torch.utils.data.Subset(dataset, range(256))
     builders = {"model2": models.model2, "small ResNet (depth 8)": small_resnet}

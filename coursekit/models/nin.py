@@ -46,9 +46,8 @@ def _block(kinds, channels, kernel_size, f, batch_norm, last_relu=True):
     layers = []
     for i, (a, b, k) in enumerate(((c_in, c1, kernel_size), (c1, c2, 1), (c2, c3, 1))):
         activated = i < 2 or last_relu
-        normed = (
-            batch_norm and activated
-        )  # a batch norm's shift replaces the convolution's bias
+        # a batch norm's shift replaces the convolution's bias
+        normed = batch_norm and activated
         layers.append(
             kinds.Conv2d(a, b, k, padding=k // 2, bias=not normed, **kinds.options, **f)
         )

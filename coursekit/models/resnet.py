@@ -66,9 +66,8 @@ class BasicBlock(nn.Module):
             if batch_norm
             else (lambda c: nn.Identity())
         )
-        self.conv1 = _conv(
-            in_channels, out_channels, 3, stride, **f
-        )  # N,out,H/stride,W/stride
+        # N,out,H/stride,W/stride
+        self.conv1 = _conv(in_channels, out_channels, 3, stride, **f)
         self.bn1 = norm(out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = _conv(out_channels, out_channels, 3, **f)

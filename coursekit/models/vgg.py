@@ -112,9 +112,8 @@ class VGG(nn.Module):
             if v == "M":
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))  # N,C,H/2,W/2
                 continue
-            layers.append(
-                nn.Conv2d(in_channels, v, kernel_size=3, padding=1, **f)
-            )  # N,v,H,W
+            # N,v,H,W
+            layers.append(nn.Conv2d(in_channels, v, kernel_size=3, padding=1, **f))
             if batch_norm:
                 layers.append(nn.BatchNorm2d(v, **f))
             layers.append(nn.ReLU(inplace=True))

@@ -86,9 +86,8 @@ class _BatchNorm(torch.autograd.Function):
         if training:
             M = input.numel() // input.shape[1]  # values per channel
             mean = input.mean(dims)  # C
-            var = (
-                (input - _per_channel(mean, input.dim())).square().mean(dims)
-            )  # C, biased
+            # C, biased
+            var = (input - _per_channel(mean, input.dim())).square().mean(dims)
             if running_mean is not None:
                 running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
             if running_var is not None:
@@ -96,9 +95,10 @@ class _BatchNorm(torch.autograd.Function):
         else:
             mean, var = running_mean.clone(), running_var
         invstd = torch.rsqrt(var + eps)  # C
+        # like input
         normalized = (input - _per_channel(mean, input.dim())) * _per_channel(
             invstd, input.dim()
-        )  # like input
+        )
         out = normalized
         if weight is not None:
             out = out * _per_channel(weight, input.dim())
@@ -447,9 +447,8 @@ class BatchNorm2d(torch.nn.Module):
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked)  # cumulative average
         use_batch = self.training or self.running_mean is None
-        keep = (
-            not self.training or self.track_running_stats
-        )  # statistics to read or to update
+        # statistics to read or to update
+        keep = not self.training or self.track_running_stats
         return batch_norm(
             input,
             self.running_mean if keep else None,

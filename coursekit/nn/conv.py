@@ -61,15 +61,12 @@ def _columns(x, kernel_size, stride, dilation, groups, out_size):
     """The im2col matrix of a padded input, one per group: shape (G, N*oH*oW, kH*kW*C/G)."""
     N, C = x.shape[:2]  # batch, channels
     kH, kW = kernel_size
-    cols = windows(
-        _channels_last(x), kernel_size, stride, dilation, out_size
-    )  # N,C,oH,oW,kH,kW
-    cols = cols.unflatten(1, (groups, C // groups)).permute(
-        1, 0, 3, 4, 5, 6, 2
-    )  # G,N,oH,oW,kH,kW,Cg
-    return cols.reshape(
-        groups, N * out_size[0] * out_size[1], kH * kW * (C // groups)
-    )  # G,M,K
+    # N,C,oH,oW,kH,kW
+    cols = windows(_channels_last(x), kernel_size, stride, dilation, out_size)
+    # G,N,oH,oW,kH,kW,Cg
+    cols = cols.unflatten(1, (groups, C // groups)).permute(1, 0, 3, 4, 5, 6, 2)
+    # G,M,K
+    return cols.reshape(groups, N * out_size[0] * out_size[1], kH * kW * (C // groups))
 
 
 def _im2col(x, weight, stride, dilation, groups, out_size):
@@ -99,11 +96,12 @@ def _im2col(x, weight, stride, dilation, groups, out_size):
 def _rows_per_block(device, batch, out_width, channels, kernel_size):
     """Output rows whose column matrix (``batch * rows * out_width`` by ``channels * kH * kW``) fits the budget."""
     budget = _COLUMN_BUDGET if device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
+    # 1 if empty
     return max(
         1,
         budget
         // max(1, batch * out_width * channels * kernel_size[0] * kernel_size[1]),
-    )  # 1 if empty
+    )
 
 
 def _row_blocks(x, weight_shape, stride, dilation, out_size):
@@ -119,12 +117,10 @@ def _row_blocks(x, weight_shape, stride, dilation, out_size):
         yield r0, r1, x[:, :, r0 * sH : (r1 - 1) * sH + dH * (kH - 1) + 1]
 
 
-_COLUMN_BUDGET = (
-    2**22
-)  # elements of the largest column matrix formed at once on a CPU (16 MB in float32)
-_COLUMN_BUDGET_ACCELERATOR = (
-    2**27
-)  # on a GPU, where large products pay and only memory limits them
+# elements of the largest column matrix formed at once on a CPU (16 MB in float32)
+_COLUMN_BUDGET = 2**22
+# on a GPU, where large products pay and only memory limits them
+_COLUMN_BUDGET_ACCELERATOR = 2**27
 
 
 def _im2col_block(x, weight, stride, dilation, groups, out_size):
@@ -132,21 +128,17 @@ def _im2col_block(x, weight, stride, dilation, groups, out_size):
     N, C = x.shape[:2]  # batch, channels
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
     if Cg < _FEW_CHANNELS:
-        cols = windows(
-            x.contiguous(), (kH, kW), stride, dilation, out_size
-        )  # N,C,oH,oW,kH,kW
-        cols = cols.unflatten(1, (groups, Cg)).permute(
-            1, 2, 5, 6, 0, 3, 4
-        )  # G,Cg,kH,kW,N,oH,oW
-        cols = cols.reshape(
-            groups, Cg * kH * kW, N * out_size[0] * out_size[1]
-        )  # G,K,M
+        # N,C,oH,oW,kH,kW
+        cols = windows(x.contiguous(), (kH, kW), stride, dilation, out_size)
+        # G,Cg,kH,kW,N,oH,oW
+        cols = cols.unflatten(1, (groups, Cg)).permute(1, 2, 5, 6, 0, 3, 4)
+        # G,K,M
+        cols = cols.reshape(groups, Cg * kH * kW, N * out_size[0] * out_size[1])
         out = torch.matmul(weight.reshape(groups, O // groups, -1), cols)  # G,Og,M
         return out.view(O, N, *out_size).transpose(0, 1)  # N,O,oH,oW
     cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
-    w = weight.view(groups, O // groups, Cg, kH, kW).permute(
-        0, 3, 4, 2, 1
-    )  # G,kH,kW,Cg,Og
+    # G,kH,kW,Cg,Og
+    w = weight.view(groups, O // groups, Cg, kH, kW).permute(0, 3, 4, 2, 1)
     out = torch.matmul(cols, w.reshape(groups, kH * kW * Cg, O // groups))  # G,M,Og
     out = out.permute(1, 0, 2).reshape(N, *out_size, O)  # N,oH,oW,O
     return out.permute(0, 3, 1, 2)  # N,O,oH,oW
@@ -159,18 +151,18 @@ def _direct(x, weight, stride, dilation, groups, out_size):
     """Cross-correlation as a sum over kernel offsets of (strided slice) x (channel matrix)."""
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
     (sH, sW), (dH, dW), (oH, oW) = stride, dilation, out_size
-    xs = (
-        _channels_last(x).permute(0, 2, 3, 1).unflatten(3, (groups, Cg))
-    )  # N,Hp,Wp,G,Cg
+    # N,Hp,Wp,G,Cg
+    xs = _channels_last(x).permute(0, 2, 3, 1).unflatten(3, (groups, Cg))
     w = weight.view(groups, O // groups, Cg, kH, kW)  # G,Og,Cg,kH,kW
     out = 0
     for i in range(kH):
         for j in range(kW):
             rows = slice(i * dH, i * dH + (oH - 1) * sH + 1, sH)
             cols = slice(j * dW, j * dW + (oW - 1) * sW + 1, sW)
+            # N,oH,oW,G,Og
             out = out + torch.einsum(
                 "nhwgc,goc->nhwgo", xs[:, rows, cols], w[..., i, j]
-            )  # N,oH,oW,G,Og
+            )
     return out.flatten(3).permute(0, 3, 1, 2)  # N,O,oH,oW
 
 
@@ -207,9 +199,8 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
         else (torch.fft.fft2, torch.fft.fft, torch.fft.ifft2)
     )
     # frequencies stored (column, row): the kernel's FFT along H then runs on contiguous rows
-    X = (
-        fft2(x, s=(fH, fW)).transpose(-2, -1).unflatten(1, (groups, Cg))
-    )  # N,G,Cg,fW/2+1,fH
+    # N,G,Cg,fW/2+1,fH
+    X = fft2(x, s=(fH, fW)).transpose(-2, -1).unflatten(1, (groups, Cg))
     H = torch.fft.fft(fft_w(h, n=fW).transpose(-2, -1), n=fH)  # O,Cg,fW/2+1,fH
     H = H.unflatten(0, (groups, O // groups))  # G,Og,Cg,fW/2+1,fH
     if N >= 8:  # a batched matrix product per frequency pays off
@@ -220,9 +211,8 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
             Y = Y.addcmul_(X[:, :, None, c], H[None, :, :, c])  # N,G,Og,fW/2+1,fH
     y = ifft2(Y.flatten(1, 2).transpose(-2, -1), s=(fH, fW))  # N,O,fH,fW
     (sH, sW), (oH, oW) = stride, out_size
-    return y[
-        ..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW
-    ]  # N,O,oH,oW
+    # N,O,oH,oW
+    return y[..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW]
 
 
 def _weight_grad(x, dy, weight_shape, stride, dilation, groups):
@@ -230,15 +220,15 @@ def _weight_grad(x, dy, weight_shape, stride, dilation, groups):
     O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
     grad = 0
     for r0, r1, xb in _row_blocks(x, weight_shape, stride, dilation, dy.shape[-2:]):
-        cols = _columns(
-            xb, (kH, kW), stride, dilation, groups, (r1 - r0, dy.shape[-1])
-        )  # G,M,K
+        # G,M,K
+        cols = _columns(xb, (kH, kW), stride, dilation, groups, (r1 - r0, dy.shape[-1]))
+        # G,M,Og
         dyb = (
             dy[:, :, r0:r1]
             .permute(0, 2, 3, 1)
             .reshape(-1, groups, O // groups)
             .transpose(0, 1)
-        )  # G,M,Og
+        )
         grad = grad + torch.matmul(dyb.transpose(1, 2), cols)  # G,Og,K
     return grad.view(O, kH, kW, Cg).permute(0, 3, 1, 2).contiguous()  # O,Cg,kH,kW
 
@@ -260,17 +250,17 @@ def _input_grad(dy, weight, padded_size, stride, dilation, groups):
     grad = dy.new_zeros(N, *padded_size, groups, Cg)  # N,Hp,Wp,G,Cg
     rows = _rows_per_block(dy.device, N, oW, Cg * groups, (kH, kW))
     if -(-oH // rows) * kH * kW <= _MAX_SCATTERS:
+        # G,Og,K
         w = (
             weight.view(groups, Og, Cg, kH, kW)
             .permute(0, 1, 3, 4, 2)
             .reshape(groups, Og, -1)
-        )  # G,Og,K
+        )
         for r0 in range(0, oH, rows):
             r1 = min(r0 + rows, oH)
             d = dys[:, r0:r1].reshape(-1, groups, Og).transpose(0, 1)  # G,M,Og
-            g = torch.matmul(d, w).view(
-                groups, N, r1 - r0, oW, kH, kW, Cg
-            )  # G,N,h,oW,kH,kW,Cg
+            # G,N,h,oW,kH,kW,Cg
+            g = torch.matmul(d, w).view(groups, N, r1 - r0, oW, kH, kW, Cg)
             g = g.permute(1, 2, 3, 0, 4, 5, 6)  # N,h,oW,G,kH,kW,Cg
             for i in range(kH):
                 r = slice(
@@ -286,14 +276,14 @@ def _input_grad(dy, weight, padded_size, stride, dilation, groups):
         for i in range(kH):
             r = slice(i * dH, i * dH + (oH - 1) * sH + 1, sH)
             for j in range(kW):
-                tap = torch.einsum(
-                    "nhwgo,goc->nhwgc", dys, w[..., i, j]
-                )  # N,oH,oW,G,Cg
+                # N,oH,oW,G,Cg
+                tap = torch.einsum("nhwgo,goc->nhwgc", dys, w[..., i, j])
                 grad[:, r, j * dW : j * dW + (oW - 1) * sW + 1 : sW] += tap
     return grad.flatten(3).permute(0, 3, 1, 2)  # N,C,Hp,Wp
 
 
-_MAX_SCATTERS = 2048  # col2im's strided additions (blocks x taps) before one product per tap is cheaper
+# col2im's strided additions (blocks x taps) before one product per tap is cheaper
+_MAX_SCATTERS = 2048
 
 
 class _Im2colCorrelation(torch.autograd.Function):
@@ -449,10 +439,8 @@ def _resolve_padding(padding, kernel_size, stride, dilation):
         pads = []
         for k, d in zip(kernel_size, dilation):
             total = d * (k - 1)
-            pads += [
-                total // 2,
-                total - total // 2,
-            ]  # the extra one goes after, as in torch
+            # the extra one goes after, as in torch
+            pads += [total // 2, total - total // 2]
         return tuple(pads)
     pH, pW = check_padding_pair(padding)
     return (pH, pH, pW, pW)
@@ -542,9 +530,8 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
             x.device,
         )
     method = _choose(method, input, weight, x.shape[-2:], out_size, groups)
-    out = _IMPLEMENTATIONS[method](
-        x, weight, stride, dilation, groups, out_size
-    )  # N,O,oH,oW
+    # N,O,oH,oW
+    out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)
     if bias is not None:
         out = out + bias.to(compute).view(-1, 1, 1)
     return out.to(input.dtype)
@@ -892,9 +879,8 @@ def conv2d_backward(
             f"grad_output must have the shape of conv2d's output {list(expected)}; got {list(grad_output.shape)}"
         )
     compute = _COMPUTE_DTYPE.get(input.dtype, input.dtype)
-    dy = (grad_output.unsqueeze(0) if unbatched else grad_output).to(
-        compute
-    )  # N,O,oH,oW
+    # N,O,oH,oW
+    dy = (grad_output.unsqueeze(0) if unbatched else grad_output).to(compute)
     x, w = x.to(compute), weight.to(compute)
     grad_input = _transposed(
         dy,
@@ -906,9 +892,8 @@ def conv2d_backward(
         groups,
         "im2col",
     )
-    grad_weight = _weight_grad(
-        x.conj(), dy, weight.shape, stride, dilation, groups
-    )  # O,Cg,kH,kW
+    # O,Cg,kH,kW
+    grad_weight = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)
     grad_bias = dy.sum((0, 2, 3))  # O
     grads = (grad_input[0] if unbatched else grad_input), grad_weight, grad_bias
     return tuple(g.to(input.dtype) for g in grads)

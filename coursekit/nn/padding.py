@@ -147,9 +147,8 @@ def _index(mode, before, n, after, axis, device):
             f"for input's axis {axis} of size {n}"
         )
     if mode == "circular":
-        kept = (
-            n + min(before, 0) + min(after, 0)
-        )  # what is left after cropping, then wrapped
+        # what is left after cropping, then wrapped
+        kept = n + min(before, 0) + min(after, 0)
         if max(before, after, 0) > max(kept, 0) or kept < 0:
             raise ValueError(
                 f"mode='circular' wraps around at most once: pad ({before}, {after}) on input's axis {axis} "

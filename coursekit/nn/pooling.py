@@ -160,9 +160,10 @@ def max_pool2d(
             (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1]),
             _lowest(input.dtype),
         )
+        # N,C,oH,oW,kH*kW
         win = windows(x, kernel_size, stride, dilation, out_size).reshape(
             N, C, oH, oW, kH * kW
-        )  # N,C,oH,oW,kH*kW
+        )
         arg = win.argmax(-1)  # N,C,oH,oW: the first maximum in scan order
         row = (
             _starts(oH, stride[0], padding[0], input.device).view(-1, 1)
@@ -177,16 +178,16 @@ def max_pool2d(
             oH, stride[0], padding[0], dilation[0], input.device
         ).view(-1, 1)
         first_col = _first_inside(oW, stride[1], padding[1], dilation[1], input.device)
-        indices = torch.where(
-            outside, first_row * W + first_col, row * W + col
-        )  # N,C,oH,oW
+        # N,C,oH,oW
+        indices = torch.where(outside, first_row * W + first_col, row * W + col)
         # with dilation a window can miss the input entirely: torch gives -inf and an index past it
         empty = (first_row >= H) | (first_col >= W)  # oH,oW
+    # N,C,oH,oW
     out = (
         input.flatten(2)
         .gather(2, indices.clamp(max=H * W - 1).flatten(2))
         .view(N, C, oH, oW)
-    )  # N,C,oH,oW
+    )
     out = out.masked_fill(empty, _lowest(input.dtype))
     if unbatched:
         out, indices = out[0], indices[0]
@@ -277,9 +278,8 @@ def avg_pool2d(
     )
     exact = not (input.is_floating_point() or input.is_complex())
     total = _ACCUMULATOR.get(input.dtype, torch.int64 if exact else input.dtype)
-    out = windows(x, kernel_size, stride, (1, 1), out_size).sum(
-        (-2, -1), dtype=total
-    )  # N,C,oH,oW
+    # N,C,oH,oW
+    out = windows(x, kernel_size, stride, (1, 1), out_size).sum((-2, -1), dtype=total)
     if divisor_override is not None:
         divisor = divisor_override
     else:
@@ -288,18 +288,18 @@ def avg_pool2d(
             out_size, stride, padding, kernel_size, input.shape[-2:]
         ):
             start = _starts(o, s, p, input.device)
-            end = (start + k).clamp(
-                max=n + p
-            )  # a ceil-mode window stops at the padding's end
+            # a ceil-mode window stops at the padding's end
+            end = (start + k).clamp(max=n + p)
             counts.append(
                 end - start
                 if count_include_pad
                 else end.clamp(max=n) - start.clamp(min=0)
             )
         divisor = counts[0].view(-1, 1) * counts[1]  # oH,oW
+    # N,C,oH,oW
     out = torch.div(out, divisor, rounding_mode="trunc" if exact else None).to(
         input.dtype
-    )  # N,C,oH,oW
+    )
     return out[0] if unbatched else out
 
 
@@ -390,8 +390,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         raise ValueError(
             f"indices must lie in [0, {plane}) for an output of size {size}; got {int(indices.max())}"
         )
-    out = input.new_zeros(N, C, plane).scatter(
-        2, indices.flatten(2), input.flatten(2)
-    )  # N,C,oH*oW
+    # N,C,oH*oW
+    out = input.new_zeros(N, C, plane).scatter(2, indices.flatten(2), input.flatten(2))
     out = out.view(N, C, *size)  # N,C,oH,oW
     return out[0] if unbatched else out

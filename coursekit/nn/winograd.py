@@ -110,9 +110,8 @@ def _exact_matrices(m, r, points):
         for b in others:
             denominator *= a - b
         G.append([v / denominator for v in powers(a, r)])
-        BT.append(
-            _poly_product(others) + [Fraction(0)]
-        )  # degree n - 2, padded to n coefficients
+        # degree n - 2, padded to n coefficients
+        BT.append(_poly_product(others) + [Fraction(0)])
         AT_columns.append(powers(a, m))
     G.append(infinity(r))
     BT.append(_poly_product(points))  # degree n - 1: vanishes at every finite point
@@ -228,11 +227,8 @@ def _correlate(x, weight, groups, m, points=None):
     """
     N, C, H, W = x.shape  # batch, channels, height, width
     r = weight.shape[-1]
-    a, tH, tW = (
-        m + r - 1,
-        -(-(H - r + 1) // m),
-        -(-(W - r + 1) // m),
-    )  # tile side, tiles down and across
+    # tile side, tiles down and across
+    a, tH, tW = m + r - 1, -(-(H - r + 1) // m), -(-(W - r + 1) // m)
     budget = _TILE_BUDGET if x.device.type == "cpu" else _TILE_BUDGET_ACCELERATOR
     rows = max(1, budget // max(1, a * a * C * N * tW))  # tile rows per block
     if rows >= tH:
@@ -254,22 +250,20 @@ def _correlate_block(x, weight, groups, m, points):
     a = m + r - 1  # tile side
     oH, oW = H - r + 1, W - r + 1
     tH, tW = -(-oH // m), -(-oW // m)  # tiles down and across
-    x = torch.nn.functional.pad(
-        x, (0, tW * m + r - 1 - W, 0, tH * m + r - 1 - H)
-    )  # N,C,tH*m+r-1,tW*m+r-1
-    AT, G, BT = _layer_transforms(
-        m, r, points, x.dtype, x.device
-    )  # m²,a²; a²,r²; a²,a²
+    # N,C,tH*m+r-1,tW*m+r-1
+    x = torch.nn.functional.pad(x, (0, tW * m + r - 1 - W, 0, tH * m + r - 1 - H))
+    # m²,a²; a²,r²; a²,a²
+    AT, G, BT = _layer_transforms(m, r, points, x.dtype, x.device)
     P = N * tH * tW  # tiles per channel
     tiles = x.unfold(2, a, m).unfold(3, a, m)  # N,C,tH,tW,a,a (a view)
     d = tiles.permute(4, 5, 1, 0, 2, 3).reshape(a * a, C * P)  # a²,C*P
     V = (BT @ d).view(a * a * groups, Cg, P)  # a²*G,Cg,P
+    # a²*G,Og,Cg
     U = (G @ weight.permute(2, 3, 0, 1).reshape(r * r, O * Cg)).view(
         a * a * groups, O // groups, Cg
-    )  # a²*G,Og,Cg
-    M = torch.matmul(
-        U, V
-    )  # a²*G,Og,P: the channel sums, one product per tile point and group
+    )
+    # a²*G,Og,P: the channel sums, one product per tile point and group
+    M = torch.matmul(U, V)
     Y = (AT @ M.view(a * a, O * P)).view(m, m, O, N, tH, tW)  # m,m,O,N,tH,tW
     Y = Y.permute(3, 2, 4, 0, 5, 1).reshape(N, O, tH * m, tW * m)  # N,O,tH*m,tW*m
     return Y[:, :, :oH, :oW]  # N,O,oH,oW
@@ -339,10 +333,8 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     return out[0] if unbatched else out
 
 
-TILES = {
-    "winograd": 2,
-    "winograd4x4": 4,
-}  # conv2d's method -> outputs per tile side, for 3 x 3 kernels
+# conv2d's method -> outputs per tile side, for 3 x 3 kernels
+TILES = {"winograd": 2, "winograd4x4": 4}
 
 
 def conv_method(x, weight, stride, dilation, groups, out_size, method="winograd"):
