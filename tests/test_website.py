@@ -43,6 +43,23 @@ EXECUTED_PAGES = [
     if not any(fnmatch.fnmatch(page, p) for p in _NOT_RUN)
 ]
 FULL_PAGE_SCREENSHOTS = {LANDING, *NOTEBOOK_PAGES[:1]}
+# Sections being rewritten whose code is not yet formatted to ruff's 88 characters, the width of a
+# code cell at 1280 px: pyproject.toml's [tool.ruff] extend-exclude leaves the same notebooks out
+# (tests/test_style.py checks that the two lists agree). Remove a section from both once
+# `ruff format` has run over it.
+_UNFORMATTED = (
+    "book/05_cnn_layers/08_*",
+    "book/05_cnn_layers/09_*",
+    "book/06_architectures/03_*",
+    "book/06_architectures/05_*",
+    "book/06_architectures/06_*",
+    "book/06_architectures/07_*",
+    "book/06_architectures/08_*",
+    "book/06_architectures/09_*",
+)
+NOT_YET_FORMATTED = [
+    page for page in PAGES if any(fnmatch.fnmatch(page, p) for p in _UNFORMATTED)
+]
 BROKEN = FIXTURES / "broken_site"
 
 
@@ -145,10 +162,11 @@ class TestEveryPage:
     def test_fits_the_width(self, report, page, width):
         assert report(page)[f"overflow {width}"] == []
 
-    @pytest.mark.skip(
-        reason="notebook code is not yet formatted to the 84 characters a code cell shows at 1280 px"
-    )
     def test_code_cells_fit_at_desktop_width(self, report, page):
+        if page in NOT_YET_FORMATTED:
+            pytest.skip(
+                "section being rewritten: its code is not yet formatted by ruff"
+            )
         assert report(page)["wide code"] == []
 
     def test_each_cell_output_is_one_box(self, report, page):
@@ -261,9 +279,8 @@ def test_chapters_are_numbered_in_the_sidebar(site):
     ]
     sidebar = _html(site, LANDING)
     for number, chapter in enumerate(numbered, start=1):
-        name = re.escape(
-            str(pathlib.PurePosixPath(chapter).relative_to("book"))
-        )  # href from book/intro
+        # href from book/intro
+        name = re.escape(str(pathlib.PurePosixPath(chapter).relative_to("book")))
         assert re.search(rf'href="{name}.html">{number}\. ', sidebar), (
             f"{chapter} is not numbered {number}"
         )
