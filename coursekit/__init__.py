@@ -52,8 +52,20 @@ _EXPORTS = {
 }
 
 _SUBMODULES = (
-    "data", "lti", "probability", "fourier", "fft", "laplacian", "nn", "models", "train",
-    "summarize", "localization", "distributed", "plotting", "interpret",
+    "data",
+    "lti",
+    "probability",
+    "fourier",
+    "fft",
+    "laplacian",
+    "nn",
+    "models",
+    "train",
+    "summarize",
+    "localization",
+    "distributed",
+    "plotting",
+    "interpret",
 )
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)

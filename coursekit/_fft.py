@@ -36,10 +36,14 @@ def fftconvolve_numpy(x, h, axes):
     shape = full_shape(x.shape, h.shape, axes)
     fshape = [fast_length(s) for s in shape]
     if np.iscomplexobj(x) or np.iscomplexobj(h):
-        spectrum = scipy.fft.fftn(x, fshape, axes=axes) * scipy.fft.fftn(h, fshape, axes=axes)
+        spectrum = scipy.fft.fftn(x, fshape, axes=axes) * scipy.fft.fftn(
+            h, fshape, axes=axes
+        )
         out = scipy.fft.ifftn(spectrum, fshape, axes=axes)
     else:
-        spectrum = scipy.fft.rfftn(x, fshape, axes=axes) * scipy.fft.rfftn(h, fshape, axes=axes)
+        spectrum = scipy.fft.rfftn(x, fshape, axes=axes) * scipy.fft.rfftn(
+            h, fshape, axes=axes
+        )
         out = scipy.fft.irfftn(spectrum, fshape, axes=axes)
     index = [slice(None)] * out.ndim
     for a, s in zip(axes, shape):
@@ -58,10 +62,14 @@ def fftconvolve_torch(x, h, dims):
     shape = full_shape(x.shape, h.shape, dims)
     fshape = [fast_length(s) for s in shape]
     if x.is_complex() or h.is_complex():
-        spectrum = torch.fft.fftn(x, s=fshape, dim=dims) * torch.fft.fftn(h, s=fshape, dim=dims)
+        spectrum = torch.fft.fftn(x, s=fshape, dim=dims) * torch.fft.fftn(
+            h, s=fshape, dim=dims
+        )
         out = torch.fft.ifftn(spectrum, s=fshape, dim=dims)
     else:
-        spectrum = torch.fft.rfftn(x, s=fshape, dim=dims) * torch.fft.rfftn(h, s=fshape, dim=dims)
+        spectrum = torch.fft.rfftn(x, s=fshape, dim=dims) * torch.fft.rfftn(
+            h, s=fshape, dim=dims
+        )
         out = torch.fft.irfftn(spectrum, s=fshape, dim=dims)
     for d, s in zip(dims, shape):
         out = out.narrow(d, 0, s)

@@ -62,7 +62,9 @@ def import_torchvision():
             raise
         import torch
 
-        for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+        for name in [
+            m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")
+        ]:
             del sys.modules[name]  # forget the half-imported package
         _library = torch.library.Library("torchvision", "DEF")
         for schema in _SCHEMAS:

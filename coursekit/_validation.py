@@ -68,7 +68,8 @@ def check_array_1d(x, name, scalar=False):
         x = x.detach().cpu().resolve_conj().resolve_neg()
         try:
             x = x.numpy()
-        except TypeError as err:  # raised by torch for dtypes without a NumPy counterpart
+        # raised by torch for dtypes without a NumPy counterpart
+        except TypeError as err:
             raise TypeError(
                 f"{name} must be a tensor of a dtype that NumPy supports (bool, integer, float16/32/64, "
                 f"complex64/128); got {x.dtype}: convert it first, e.g. with {name}.float()"
@@ -76,8 +77,12 @@ def check_array_1d(x, name, scalar=False):
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a 1-D array of numbers; got {type(x).__name__}") from err
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must be a 1-D array of numbers; got {type(x).__name__}"
+        ) from err
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
         raise TypeError(f"{name} must be a 1-D array of numbers; got dtype {arr.dtype}")
     if scalar and arr.ndim == 0:
         arr = arr.reshape(1)

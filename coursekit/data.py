@@ -33,7 +33,10 @@ DATASETS = {
 
 # name -> (file in matplotlib's sample_data, description)
 PHOTOS = {
-    "grace_hopper": ("grace_hopper.jpg", "Rear Admiral Grace Hopper, colour portrait, 600x512"),
+    "grace_hopper": (
+        "grace_hopper.jpg",
+        "Rear Admiral Grace Hopper, colour portrait, 600x512",
+    ),
     "mri": ("s1045.ima.gz", "a slice of a brain MRI, greyscale, 256x256"),
 }
 
@@ -80,15 +83,20 @@ def digits(size=28, split="train", seed=0, test_fraction=0.25, format="dataset")
     format = check_option(format, "format", FORMATS)
     seed = check_int(seed, "seed", minimum=0)
     if not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be a number strictly between 0 and 1; got {test_fraction!r}")
+        raise ValueError(
+            f"test_fraction must be a number strictly between 0 and 1; got {test_fraction!r}"
+        )
 
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    images = torch.tensor(bunch.images / 16.0, dtype=torch.float32).unsqueeze(1)  # N,1,8,8
+    # N,1,8,8
+    images = torch.tensor(bunch.images / 16.0, dtype=torch.float32).unsqueeze(1)
     labels = torch.tensor(bunch.target, dtype=torch.int64)
     if size != 8:
-        images = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
+        images = torch.nn.functional.interpolate(
+            images, size=(size, size), mode="bilinear", align_corners=False
+        )
         images = images.clamp_(0.0, 1.0)  # N,1,size,size
 
     if split != "all":
@@ -96,7 +104,9 @@ def digits(size=28, split="train", seed=0, test_fraction=0.25, format="dataset")
         test_mask = np.zeros(len(labels), dtype=bool)
         for c in range(10):
             members = np.flatnonzero(bunch.target == c)
-            chosen = rng.permutation(members)[: int(round(test_fraction * len(members)))]
+            chosen = rng.permutation(members)[
+                : int(round(test_fraction * len(members)))
+            ]
             test_mask[chosen] = True
         keep = test_mask if split == "test" else ~test_mask
         index = torch.from_numpy(np.flatnonzero(keep))
@@ -181,7 +191,9 @@ def exercise_image():
            [ 1.,  1.,  1.,  1.],
            [ 0., -2.,  0., -2.]])
     """
-    return np.array([[0, 1, 0, 1], [0, 1, 0, 1], [1, 1, 1, 1], [0, -2, 0, -2]], dtype=np.float64)
+    return np.array(
+        [[0, 1, 0, 1], [0, 1, 0, 1], [1, 1, 1, 1], [0, -2, 0, -2]], dtype=np.float64
+    )
 
 
 def data_folder(root=None):
@@ -204,9 +216,13 @@ def data_folder(root=None):
     """
     if root is not None:
         if not isinstance(root, (str, os.PathLike)):
-            raise TypeError(f"root must be a path (str or os.PathLike); got {type(root).__name__}")
+            raise TypeError(
+                f"root must be a path (str or os.PathLike); got {type(root).__name__}"
+            )
         return os.fspath(root)
-    return os.environ.get("COURSEKIT_DATA") or os.path.join(os.path.expanduser("~"), ".cache", "coursekit")
+    return os.environ.get("COURSEKIT_DATA") or os.path.join(
+        os.path.expanduser("~"), ".cache", "coursekit"
+    )
 
 
 def _torchvision_dataset(name, split, root, download):
@@ -221,10 +237,13 @@ def _torchvision_dataset(name, split, root, download):
     from torchvision.transforms import v2
 
     cls_name, folder, size = DATASETS[name]
-    to_tensor = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.ToPureTensor()])
+    to_tensor = v2.Compose(
+        [v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.ToPureTensor()]
+    )
     try:
-        return getattr(torchvision.datasets, cls_name)(root, train=split == "train", download=download,
-                                                       transform=to_tensor)
+        return getattr(torchvision.datasets, cls_name)(
+            root, train=split == "train", download=download, transform=to_tensor
+        )
     except RuntimeError as err:
         if download or "download=True" not in str(err):
             raise
@@ -319,7 +338,10 @@ def dataset_name(name=None):
     """
     source = "name"
     if name is None:
-        name, source = os.environ.get("COURSEKIT_DATASET") or "digits", "COURSEKIT_DATASET"
+        name, source = (
+            os.environ.get("COURSEKIT_DATASET") or "digits",
+            "COURSEKIT_DATASET",
+        )
     return check_option(name, source, ("digits",) + tuple(DATASETS))
 
 
@@ -389,9 +411,13 @@ class Transformed(torch.utils.data.Dataset):
 
     def __init__(self, dataset, transform):
         if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-            raise TypeError(f"dataset must be a Dataset with __getitem__ and __len__; got {type(dataset).__name__}")
+            raise TypeError(
+                f"dataset must be a Dataset with __getitem__ and __len__; got {type(dataset).__name__}"
+            )
         if not callable(transform):
-            raise TypeError(f"transform must be callable; got {type(transform).__name__}")
+            raise TypeError(
+                f"transform must be callable; got {type(transform).__name__}"
+            )
         self.dataset = dataset
         self.transform = transform
 
@@ -447,7 +473,9 @@ def transform_once(dataset, transform, seed=0):
             [3., 2.]]), tensor([3, 5]))
     """
     if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-        raise TypeError(f"dataset must be a Dataset with __getitem__ and __len__; got {type(dataset).__name__}")
+        raise TypeError(
+            f"dataset must be a Dataset with __getitem__ and __len__; got {type(dataset).__name__}"
+        )
     if len(dataset) == 0:
         raise ValueError("dataset must not be empty")
     if not callable(transform):
@@ -460,7 +488,11 @@ def transform_once(dataset, transform, seed=0):
             image, label = dataset[index]
             image = transform(image)
             if not isinstance(image, torch.Tensor):
-                raise TypeError(f"transform must return a tensor; got {type(image).__name__}")
+                raise TypeError(
+                    f"transform must return a tensor; got {type(image).__name__}"
+                )
             images.append(image.as_subclass(torch.Tensor))
             labels.append(int(label))
-    return torch.utils.data.TensorDataset(torch.stack(images), torch.tensor(labels, dtype=torch.int64))
+    return torch.utils.data.TensorDataset(
+        torch.stack(images), torch.tensor(labels, dtype=torch.int64)
+    )

@@ -34,7 +34,9 @@ from ._validation import check_int
 DEVICES = ("cpu", "cuda")
 
 
-def train(epochs=1, batch_size=64, lr=0.05, seed=0, size=16, depth=8, width=4, device="cpu"):
+def train(
+    epochs=1, batch_size=64, lr=0.05, seed=0, size=16, depth=8, width=4, device="cpu"
+):
     """Train ``resnet_small(depth, width=width, batch_norm=False)`` on the digits with SGD.
 
     Inside a process group (started by ``torchrun``) the model is wrapped in
@@ -94,29 +96,46 @@ def train(epochs=1, batch_size=64, lr=0.05, seed=0, size=16, depth=8, width=4, d
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     if device not in DEVICES:
-        raise ValueError(f"device must be one of {', '.join(map(repr, DEVICES))}; got {device!r}")
+        raise ValueError(
+            f"device must be one of {', '.join(map(repr, DEVICES))}; got {device!r}"
+        )
     distributed = dist.is_available() and dist.is_initialized()
     world, rank = (dist.get_world_size(), dist.get_rank()) if distributed else (1, 0)
     if batch_size % world:
-        raise ValueError(f"batch_size must be divisible by the {world} processes; got {batch_size}")
+        raise ValueError(
+            f"batch_size must be divisible by the {world} processes; got {batch_size}"
+        )
     if device == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
         torch.cuda.set_device(device)
     device = torch.device(device)
 
     dataset = digits(size=size, split="train")
-    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True)
-    loader = DataLoader(dataset, batch_size=batch_size // world, sampler=sampler, drop_last=True)
+    sampler = DistributedSampler(
+        dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True
+    )
+    loader = DataLoader(
+        dataset, batch_size=batch_size // world, sampler=sampler, drop_last=True
+    )
     seed_everything(seed)
     model = resnet_small(depth, width=width, batch_norm=False, device=device)
-    net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
-        if distributed else model
+    net = (
+        DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+        if distributed
+        else model
+    )
     optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
     losses = []
     for epoch in range(epochs):
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every process
         for inputs, targets in loader:
-            inputs, targets = inputs.to(device), targets.to(device)  # N/P,1,size,size and N/P
+            # N/P,1,size,size and N/P
+            inputs, targets = (
+                inputs.to(device),
+                targets.to(device),
+            )
             loss = torch.nn.functional.cross_entropy(net(inputs), targets)
             optimizer.zero_grad()
             loss.backward()  # DDP all-reduces (averages) the gradients here
@@ -130,16 +149,27 @@ def train(epochs=1, batch_size=64, lr=0.05, seed=0, size=16, depth=8, width=4, d
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="python -m coursekit.distributed", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.distributed", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=64, help="global batch, shared by the processes")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=64,
+        help="global batch, shared by the processes",
+    )
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--depth", type=int, default=8)
     parser.add_argument("--width", type=int, default=4)
     parser.add_argument("--device", choices=DEVICES, default="cpu")
-    parser.add_argument("--out", required=True, help="file where rank 0 saves losses and weights (torch.save)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="file where rank 0 saves losses and weights (torch.save)",
+    )
     return parser
 
 
@@ -165,8 +195,16 @@ def main(argv=None):
     if distributed:
         dist.init_process_group(backend="nccl" if args.device == "cuda" else "gloo")
     try:
-        result = train(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                       size=args.size, depth=args.depth, width=args.width, device=args.device)
+        result = train(
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            seed=args.seed,
+            size=args.size,
+            depth=args.depth,
+            width=args.width,
+            device=args.device,
+        )
         if result["world_size"] == 1 or dist.get_rank() == 0:
             torch.save(result, args.out)
     finally:
@@ -211,16 +249,29 @@ def launch(nproc_per_node=2, timeout=300, **options):
     known = {a.dest for a in _parser()._actions} - {"help", "out"}
     unknown = sorted(set(options) - known)
     if unknown:
-        raise ValueError(f"options must be among {', '.join(sorted(known))}; got {', '.join(unknown)}")
+        raise ValueError(
+            f"options must be among {', '.join(sorted(known))}; got {', '.join(unknown)}"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "result.pt")
-        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc_per_node}",
-                   "-m", "coursekit.distributed", "--out", out]
+        command = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={nproc_per_node}",
+            "-m",
+            "coursekit.distributed",
+            "--out",
+            out,
+        ]
         for key, value in options.items():
             command += [f"--{key.replace('_', '-')}", str(value)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         if done.returncode != 0:
-            raise RuntimeError(f"torchrun exited with {done.returncode}:\n{(done.stdout + done.stderr)[-3000:]}")
+            raise RuntimeError(
+                f"torchrun exited with {done.returncode}:\n{(done.stdout + done.stderr)[-3000:]}"
+            )
         return torch.load(out)
 
 

@@ -95,10 +95,16 @@ def _roots(k, n):
     cos, sin = np.cos(angle), np.sin(angle)
     mid = (8 * k > n) & (8 * k <= 3 * n)  # pi/4 < angle <= 3 pi/4: pi/2 - angle
     complement = 2 * np.pi * (n - 4 * k) / (4 * n)
-    cos, sin = np.where(mid, np.sin(complement), cos), np.where(mid, np.cos(complement), sin)
+    cos, sin = (
+        np.where(mid, np.sin(complement), cos),
+        np.where(mid, np.cos(complement), sin),
+    )
     high = 8 * k > 3 * n  # angle > 3 pi/4: pi - angle
     supplement = 2 * np.pi * (n - 2 * k) / (2 * n)
-    cos, sin = np.where(high, -np.cos(supplement), cos), np.where(high, np.sin(supplement), sin)
+    cos, sin = (
+        np.where(high, -np.cos(supplement), cos),
+        np.where(high, np.sin(supplement), sin),
+    )
     return cos - 1j * np.where(upper, -sin, sin)
 
 
@@ -119,7 +125,8 @@ def _chirp(n):
     M = 1 << (2 * n - 2).bit_length()  # power of two >= 2 n - 1
     b = np.zeros(M, dtype=complex)
     b[:n] = c.conj()
-    b[M - n + 1 :] = c[1:][::-1].conj()  # b[-m] = conj(c[m]): the kernel seen cyclically
+    # b[-m] = conj(c[m]): the kernel seen cyclically
+    b[M - n + 1 :] = c[1:][::-1].conj()
     return c, _radix2(b, _NUMPY)
 
 
@@ -127,7 +134,12 @@ class _Backend:
     """The few array operations the FFT needs, for NumPy arrays or torch tensors."""
 
     def __init__(self, stack, concatenate, constant, take):
-        self.stack, self.concatenate, self.constant, self.take = stack, concatenate, constant, take
+        self.stack, self.concatenate, self.constant, self.take = (
+            stack,
+            concatenate,
+            constant,
+            take,
+        )
 
 
 def _numpy_constant(values, like):
@@ -143,7 +155,8 @@ def _torch_constant(values, like):
 def _torch_take(x, index):
     import torch
 
-    return x.index_select(-1, torch.from_numpy(index).to(x.device))  # x[..., index] is 1000x slower
+    # x[..., index] is 1000x slower
+    return x.index_select(-1, torch.from_numpy(index).to(x.device))
 
 
 def _torch_backend():
@@ -152,48 +165,65 @@ def _torch_backend():
     return _Backend(torch.stack, torch.cat, _torch_constant, _torch_take)
 
 
-_NUMPY = _Backend(np.stack, np.concatenate, _numpy_constant, lambda x, index: x[..., index])
+_NUMPY = _Backend(
+    np.stack, np.concatenate, _numpy_constant, lambda x, index: x[..., index]
+)
 
 _NUMPY_COMPLEX64 = (np.float16, np.float32, np.complex64)
 
 
 def _prepare(x, name="x"):
     """``x`` as a complex array of the FFT's output dtype, and its backend; validates it."""
-    torch = sys.modules.get("torch")  # a tensor means torch is imported; NumPy users never import it
+    # a tensor means torch is imported; NumPy users never import it
+    torch = sys.modules.get("torch")
     if torch is not None and isinstance(x, torch.Tensor):
         if x.dtype in (torch.float16, torch.bfloat16, torch.complex32):
-            raise TypeError(f"{name} must be float32, float64, complex or integer; got {x.dtype} "
-                            "(convert it to float32 first)")
+            raise TypeError(
+                f"{name} must be float32, float64, complex or integer; got {x.dtype} "
+                "(convert it to float32 first)"
+            )
         if x.dtype in (torch.float64, torch.complex128):
             dtype = torch.complex128
         elif x.dtype in (torch.float32, torch.complex64):
             dtype = torch.complex64
         else:  # integers and bools follow torch.fft: the default dtype's complex type
-            dtype = torch.complex128 if torch.get_default_dtype() == torch.float64 else torch.complex64
+            dtype = (
+                torch.complex128
+                if torch.get_default_dtype() == torch.float64
+                else torch.complex64
+            )
         backend = _torch_backend()
     else:
         x = np.asarray(x)
         if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) or x.dtype in (
-            np.longdouble, np.clongdouble
+            np.longdouble,
+            np.clongdouble,
         ):
-            raise TypeError(f"{name} must be an array of float32, float64, complex or integer numbers; "
-                            f"got dtype {x.dtype}")
+            raise TypeError(
+                f"{name} must be an array of float32, float64, complex or integer numbers; "
+                f"got dtype {x.dtype}"
+            )
         dtype = np.complex64 if x.dtype in _NUMPY_COMPLEX64 else np.complex128
         backend = _NUMPY
     if x.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis; got a 0-d {type(x).__name__}")
+        raise ValueError(
+            f"{name} must have at least one axis; got a 0-d {type(x).__name__}"
+        )
     if x.shape[-1] == 0:
-        raise ValueError(f"the last axis of {name} must have length >= 1; got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"the last axis of {name} must have length >= 1; got shape {tuple(x.shape)}"
+        )
     return x.astype(dtype) if backend is _NUMPY else x.to(dtype), backend
 
 
 def _radix2(x, backend):
-    """Iterative radix-2 FFT along the last axis of complex ``x`` (length a power of two).
+    """Iterative radix-2 FFT along the last axis of complex ``x`` (length a power of 2).
 
     After the bit-reversal permutation, stage ``h = 1, 2, 4, ...`` views the array as
     ``(..., n / 2h, 2, h)``: blocks of two halves of length ``h``, each half the FFT of
     ``h`` samples. A butterfly combines entry ``j`` of both halves into the FFT of
-    length ``2 h``: ``(a, b) -> (a + w**j b, a - w**j b)`` with ``w = exp(-2 pi i / 2h)``.
+    length ``2 h``: ``(a, b) -> (a + w**j b, a - w**j b)`` with
+    ``w = exp(-2 pi i / 2h)``.
     """
     n = x.shape[-1]
     lead = tuple(x.shape[:-1])
@@ -360,5 +390,6 @@ def _recurse(x, backend, n):
     if n == 1:
         return x
     even = _recurse(x[..., 0::2], backend, n // 2)  # ...,n/2
-    odd = _recurse(x[..., 1::2], backend, n // 2) * backend.constant(_twiddles(n), x)  # ...,n/2
+    odd = _recurse(x[..., 1::2], backend, n // 2)  # ...,n/2
+    odd = odd * backend.constant(_twiddles(n), x)  # times the twiddle factors
     return backend.concatenate([even + odd, even - odd], -1)  # ...,n

@@ -96,7 +96,8 @@ def fourier_matrix(n):
            [ 1, -1]])
     """
     n = check_int(n, "n", minimum=1)
-    jk = np.outer(np.arange(n), np.arange(n)) % n  # n,n; reducing mod n keeps the angles small
+    # n,n; reducing mod n keeps the angles small
+    jk = np.outer(np.arange(n), np.arange(n)) % n
     return np.exp(2j * np.pi * jk / n)
 
 
@@ -237,7 +238,9 @@ def circulant_eigenvalues(c):
         import torch
 
         if c.shape[-1] == 0:
-            raise ValueError(f"c must have at least one entry; got shape {tuple(c.shape)}")
+            raise ValueError(
+                f"c must have at least one entry; got shape {tuple(c.shape)}"
+            )
         return torch.fft.fft(c, dim=-1)
     c = np.atleast_1d(np.asarray(c))
     if c.shape[-1] == 0:
@@ -332,7 +335,8 @@ def fft_convolve(x, h, mode="full"):
     s1, s2 = tuple(x.shape), tuple(h.shape)
     if 0 in s1 or 0 in s2:
         return x.new_zeros(0) if torch_mode else np.array([])
-    axes = [a for a in range(x.ndim) if s1[a] != 1 and s2[a] != 1]  # the others broadcast
+    # the others broadcast
+    axes = [a for a in range(x.ndim) if s1[a] != 1 and s2[a] != 1]
     if mode == "valid" and _valid_swap(s1, s2, axes):
         x, h, s1, s2 = h, x, s2, s1
     if not axes:
@@ -344,7 +348,9 @@ def fft_convolve(x, h, mode="full"):
     if mode == "same":
         out = centered(full, s1, range(full.ndim))
     elif mode == "valid":
-        shape = [s1[a] - s2[a] + 1 if a in axes else full.shape[a] for a in range(full.ndim)]
+        shape = [
+            s1[a] - s2[a] + 1 if a in axes else full.shape[a] for a in range(full.ndim)
+        ]
         out = centered(full, shape, range(full.ndim))
     else:
         out = full
@@ -357,7 +363,12 @@ def _as_float_tensors(*arrays):
 
     dev = next(a.device for a in arrays if _is_tensor(a))
     tensors = [torch.as_tensor(a, device=dev) for a in arrays]
-    return [t if (t.is_floating_point() or t.is_complex()) else t.to(torch.get_default_dtype()) for t in tensors]
+    return [
+        t
+        if (t.is_floating_point() or t.is_complex())
+        else t.to(torch.get_default_dtype())
+        for t in tensors
+    ]
 
 
 def bccb(kernel, shape):
@@ -410,12 +421,15 @@ def bccb(kernel, shape):
         raise ValueError(f"shape must be a pair of ints (H, W); got {shape!r}")
     H, W = (check_int(s, "shape", minimum=1) for s in shape)  # image height, width
     if kernel.shape[0] > H or kernel.shape[1] > W:
-        raise ValueError(f"kernel must fit in shape {(H, W)}; got a kernel of shape {kernel.shape}")
+        raise ValueError(
+            f"kernel must fit in shape {(H, W)}; got a kernel of shape {kernel.shape}"
+        )
     K = np.zeros((H, W), dtype=kernel.dtype)  # H,W
     K[: kernel.shape[0], : kernel.shape[1]] = kernel
     rows = (np.arange(H)[:, None] - np.arange(H)[None, :]) % H  # H,H: (i - p) % H
     cols = (np.arange(W)[:, None] - np.arange(W)[None, :]) % W  # W,W: (j - q) % W
-    M = K[rows[:, None, :, None], cols[None, :, None, :]]  # H,W,H,W indexed (i, j, p, q)
+    # H,W,H,W indexed (i, j, p, q)
+    M = K[rows[:, None, :, None], cols[None, :, None, :]]
     return M.reshape(H * W, H * W)
 
 
@@ -438,7 +452,9 @@ def _transfer_function(kernel, shape, real):
     """FFT of the centred kernel placed periodically on a grid of ``shape`` (origin moved to 0)."""
     psf = np.zeros(shape, dtype=np.result_type(kernel, np.float64))
     psf[tuple(slice(0, k) for k in kernel.shape)] = kernel
-    psf = np.roll(psf, [-((k - 1) // 2) for k in kernel.shape], axis=tuple(range(len(shape))))
+    psf = np.roll(
+        psf, [-((k - 1) // 2) for k in kernel.shape], axis=tuple(range(len(shape)))
+    )
     return scipy.fft.rfftn(psf) if real else scipy.fft.fftn(psf)
 
 
@@ -551,7 +567,9 @@ def deconvolve(image, kernel, alpha):
     array([1., 4., 2., 0., 3.])
     """
     if isinstance(alpha, bool) or not np.isscalar(alpha) or not np.isreal(alpha):
-        raise TypeError(f"alpha must be a real number; got {type(alpha).__name__} {alpha!r}")
+        raise TypeError(
+            f"alpha must be a real number; got {type(alpha).__name__} {alpha!r}"
+        )
     alpha = float(alpha)
     if not (alpha >= 0 and np.isfinite(alpha)):
         raise ValueError(f"alpha must be a finite number >= 0; got {alpha}")
@@ -566,7 +584,9 @@ def deconvolve(image, kernel, alpha):
                 f"got min |K| = {magnitude.min():.3g} <= {tolerance:.3g} "
                 f"(8 eps log2(N) max |K|, max |K| = {magnitude.max():.3g}). Use alpha > 0"
             )
-    return _periodic_filter(image, kernel, lambda K: K.conj() / (np.abs(K) ** 2 + alpha))
+    return _periodic_filter(
+        image, kernel, lambda K: K.conj() / (np.abs(K) ** 2 + alpha)
+    )
 
 
 def convolution_operator_basis(kernel_size, n, boundary="zero"):
@@ -635,7 +655,8 @@ def convolution_operator_basis(kernel_size, n, boundary="zero"):
     centre = np.array([(k - 1) // 2 for k in kernel_size])
     out = np.indices(shape).reshape(d, N)  # d,N: output positions i
     offset = np.indices(kernel_size).reshape(d, p)  # d,p: stencil positions
-    src = out[:, :, None] + (centre[:, None] - offset)[:, None, :]  # d,N,p: input positions i - j
+    # d,N,p: input positions i - j
+    src = out[:, :, None] + (centre[:, None] - offset)[:, None, :]
     size = np.array(shape)[:, None, None]
     inside = np.all((src >= 0) & (src < size), axis=0)  # N,p
     if boundary == "periodic":
@@ -651,5 +672,7 @@ def convolution_operator_basis(kernel_size, n, boundary="zero"):
 def _int_tuple(value, name):
     values = value if isinstance(value, (tuple, list)) else (value,)
     if len(values) == 0:
-        raise ValueError(f"{name} must be an int or a non-empty tuple of ints; got {value!r}")
+        raise ValueError(
+            f"{name} must be an int or a non-empty tuple of ints; got {value!r}"
+        )
     return tuple(check_int(v, name, minimum=1) for v in values)

@@ -45,8 +45,10 @@ def _check(model, input):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     check_tensor(input, "input")
     if input.dim() != 4 or not input.is_floating_point():
-        raise ValueError(f"input must be a floating batch of shape (N, C, H, W); got {input.dtype} of shape "
-                         f"{tuple(input.shape)}")
+        raise ValueError(
+            f"input must be a floating batch of shape (N, C, H, W); got {input.dtype} of shape "
+            f"{tuple(input.shape)}"
+        )
 
 
 def _targets(target, input):
@@ -55,9 +57,15 @@ def _targets(target, input):
     if isinstance(target, int) and not isinstance(target, bool):
         return torch.full((N,), target, dtype=torch.long, device=input.device)
     target = torch.as_tensor(target, device=input.device)
-    if target.dtype.is_floating_point or target.dtype == torch.bool or target.shape != (N,):
-        raise ValueError(f"target must be an int or {N} ints, one per image; got {target.dtype} of shape "
-                         f"{tuple(target.shape)}")
+    if (
+        target.dtype.is_floating_point
+        or target.dtype == torch.bool
+        or target.shape != (N,)
+    ):
+        raise ValueError(
+            f"target must be an int or {N} ints, one per image; got {target.dtype} of shape "
+            f"{tuple(target.shape)}"
+        )
     return target.long()
 
 
@@ -65,9 +73,13 @@ def _scores(model, input, target):
     """The score (output) of class ``target[n]`` for each image ``n``: shape (N,)."""
     out = model(input)  # N,K
     if out.dim() != 2 or out.shape[0] != input.shape[0]:
-        raise ValueError(f"model must return scores of shape (N, classes); got {tuple(out.shape)}")
+        raise ValueError(
+            f"model must return scores of shape (N, classes); got {tuple(out.shape)}"
+        )
     if target.min() < 0 or target.max() >= out.shape[1]:
-        raise ValueError(f"target must be a class index in 0..{out.shape[1] - 1}; got {target.tolist()}")
+        raise ValueError(
+            f"target must be a class index in 0..{out.shape[1] - 1}; got {target.tolist()}"
+        )
     return out.gather(1, target[:, None])[:, 0]
 
 
@@ -187,34 +199,54 @@ def occlusion(model, input, target, window, stride, baseline=0.0, batch_size=64)
     with _evaluating(model), torch.no_grad():
         reference = _scores(model, input, target)  # N
         for first in range(0, len(positions), max(1, batch_size // N)):
-            chunk = positions[first:first + max(1, batch_size // N)]
+            chunk = positions[first : first + max(1, batch_size // N)]
             covered = input.unsqueeze(0).repeat(len(chunk), 1, 1, 1, 1)  # P,N,C,H,W
             for p, (i, j) in enumerate(chunk):
-                covered[p, :, :, i:i + kH, j:j + kW] = baseline
-            scores = _scores(model, covered.flatten(0, 1), target.repeat(len(chunk))).view(len(chunk), N)  # P,N
+                covered[p, :, :, i : i + kH, j : j + kW] = baseline
+            scores = _scores(
+                model, covered.flatten(0, 1), target.repeat(len(chunk))
+            ).view(len(chunk), N)  # P,N
             for p, (i, j) in enumerate(chunk):
-                total[:, i:i + kH, j:j + kW] += (reference - scores[p])[:, None, None]
-                count[i:i + kH, j:j + kW] += 1
+                total[:, i : i + kH, j : j + kW] += (reference - scores[p])[
+                    :, None, None
+                ]
+                count[i : i + kH, j : j + kW] += 1
     return total / count.clamp(min=1)
 
 
 def _find_layer(model, layer):
-    if not isinstance(layer, torch.nn.Module) or not any(m is layer for m in model.modules()):
-        raise ValueError(f"layer must be a module of model (one of model.modules()); got {type(layer).__name__}")
+    if not isinstance(layer, torch.nn.Module) or not any(
+        m is layer for m in model.modules()
+    ):
+        raise ValueError(
+            f"layer must be a module of model (one of model.modules()); got {type(layer).__name__}"
+        )
 
 
 def _capture(model, input, layer, target=None):
     """Run ``model`` on ``input`` and return the output of ``layer`` (and the target's scores, if asked)."""
     captured = []
-    handle = layer.register_forward_hook(lambda module, args, output: captured.append(output))
+    handle = layer.register_forward_hook(
+        lambda module, args, output: captured.append(output)
+    )
     try:
         scores = _scores(model, input, target) if target is not None else model(input)
     finally:
         handle.remove()
-    if not captured or not isinstance(captured[-1], torch.Tensor) or captured[-1].dim() != 4:
-        shape = tuple(captured[-1].shape) if captured and isinstance(captured[-1], torch.Tensor) else None
-        raise ValueError(f"layer must output feature maps of shape (N, K, h, w) during the forward pass; got "
-                         f"{'no output' if not captured else shape}")
+    if (
+        not captured
+        or not isinstance(captured[-1], torch.Tensor)
+        or captured[-1].dim() != 4
+    ):
+        shape = (
+            tuple(captured[-1].shape)
+            if captured and isinstance(captured[-1], torch.Tensor)
+            else None
+        )
+        raise ValueError(
+            f"layer must output feature maps of shape (N, K, h, w) during the forward pass; got "
+            f"{'no output' if not captured else shape}"
+        )
     return captured[-1], scores
 
 
@@ -301,11 +333,15 @@ def grad_cam(model, input, target, layer):
     target = _targets(target, input)
     _find_layer(model, layer)
     with _evaluating(model), torch.enable_grad():
-        x = input.detach().requires_grad_()  # so that the maps have a gradient even before any parameter
+        # so that the maps have a gradient even before any parameter
+        x = input.detach().requires_grad_()
         maps, scores = _capture(model, x, layer, target)  # N,K,h,w and N
         (grads,) = torch.autograd.grad(scores.sum(), maps)  # N,K,h,w
     weights = grads.mean((2, 3), keepdim=True)  # N,K,1,1
     cam = F.relu((weights * maps.detach()).sum(1, keepdim=True))  # N,1,h,w
     if cam.shape[-2:] != input.shape[-2:]:
-        cam = F.interpolate(cam, size=input.shape[-2:], mode="bilinear", align_corners=False)  # N,1,H,W
+        # N,1,H,W
+        cam = F.interpolate(
+            cam, size=input.shape[-2:], mode="bilinear", align_corners=False
+        )
     return cam[:, 0]  # N,H,W

@@ -75,12 +75,15 @@ def kron_sum(A, B):
         return scipy.sparse.csr_array(K)
     A, B = np.asarray(A), np.asarray(B)
     n, m = _square_size(A, "A"), _square_size(B, "B")
-    return np.kron(A, np.eye(m, dtype=B.dtype)) + np.kron(np.eye(n, dtype=A.dtype), B)  # nm,nm
+    # nm,nm
+    return np.kron(A, np.eye(m, dtype=B.dtype)) + np.kron(np.eye(n, dtype=A.dtype), B)
 
 
 def _check_spacing(h, name="h"):
     if isinstance(h, bool) or not isinstance(h, numbers.Real):
-        raise TypeError(f"{name} must be a positive number; got {type(h).__name__} {h!r}")
+        raise TypeError(
+            f"{name} must be a positive number; got {type(h).__name__} {h!r}"
+        )
     if not (h > 0 and np.isfinite(h)):
         raise ValueError(f"{name} must be a positive number; got {h}")
     return float(h)
@@ -147,7 +150,8 @@ def laplacian_1d(n, h=1.0, boundary="zero", sparse=True):
     rows = np.concatenate([i, left[0], right[0]])  # the diagonal, then both neighbours
     cols = np.concatenate([i, left[1], right[1]])
     values = np.concatenate([np.full(n, 2.0), -np.ones(len(rows) - n)]) / h**2
-    L = scipy.sparse.coo_array((values, (rows, cols)), shape=(n, n)).tocsr()  # duplicates are summed
+    # duplicates are summed
+    L = scipy.sparse.coo_array((values, (rows, cols)), shape=(n, n)).tocsr()
     return L if sparse else L.toarray()
 
 
@@ -204,5 +208,6 @@ def laplacian_2d(shape, h=1.0, boundary="zero", sparse=True):
         h_rows, h_cols = h
     else:
         h_rows = h_cols = h
-    L = kron_sum(laplacian_1d(H, h_rows, boundary), laplacian_1d(W, h_cols, boundary))  # HW,HW
+    # HW,HW
+    L = kron_sum(laplacian_1d(H, h_rows, boundary), laplacian_1d(W, h_cols, boundary))
     return L if sparse else L.toarray()

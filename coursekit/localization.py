@@ -67,8 +67,10 @@ def localization_loss(input, target, reduction="mean"):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor; got {type(t).__name__}")
     if input.shape != target.shape or input.dim() != 2 or input.shape[1] < 6:
-        raise ValueError(f"input and target must have the same shape (N, 5 + K) with K >= 1; "
-                         f"got {tuple(input.shape)} and {tuple(target.shape)}")
+        raise ValueError(
+            f"input and target must have the same shape (N, 5 + K) with K >= 1; "
+            f"got {tuple(input.shape)} and {tuple(target.shape)}"
+        )
     reduction = check_option(reduction, "reduction", REDUCTIONS)
     squares = (input - target) ** 2  # N,5+K
     has_object = target[:, 0] != 0  # N
@@ -78,7 +80,9 @@ def localization_loss(input, target, reduction="mean"):
     return losses.sum() if reduction == "sum" else losses.mean()
 
 
-def synthetic_localization(n, canvas=32, classes=(0, 1), p_object=0.75, sizes=(10, 16), split="train", seed=0):
+def synthetic_localization(
+    n, canvas=32, classes=(0, 1), p_object=0.75, sizes=(10, 16), split="train", seed=0
+):
     """Images of one digit (or none) pasted on a blank canvas, with localization targets.
 
     Each image is ``canvas x canvas``, black. With probability ``p_object`` a digit
@@ -143,7 +147,9 @@ def synthetic_localization(n, canvas=32, classes=(0, 1), p_object=0.75, sizes=(1
         raise ValueError(f"sizes must be a pair (smallest, largest); got {sizes!r}")
     low, high = (check_int(s, "sizes", minimum=4) for s in sizes)
     if not low <= high <= canvas:
-        raise ValueError(f"sizes must satisfy 4 <= smallest <= largest <= canvas = {canvas}; got {tuple(sizes)}")
+        raise ValueError(
+            f"sizes must satisfy 4 <= smallest <= largest <= canvas = {canvas}; got {tuple(sizes)}"
+        )
 
     pool, labels = digits(size=high, split=split, format="tensors")  # M,1,high,high
     keep = torch.isin(labels, torch.tensor(classes))
@@ -160,11 +166,14 @@ def synthetic_localization(n, canvas=32, classes=(0, 1), p_object=0.75, sizes=(1
             continue
         j = draw(len(pool))
         side = low + draw(high - low + 1)
-        digit = torch.nn.functional.interpolate(pool[j: j + 1], size=(side, side), mode="bilinear",
-                                                align_corners=False)[0]  # 1,side,side
+        digit = torch.nn.functional.interpolate(
+            pool[j : j + 1], size=(side, side), mode="bilinear", align_corners=False
+        )[0]  # 1,side,side
         col, row = draw(canvas - side + 1), draw(canvas - side + 1)
-        images[i, :, row: row + side, col: col + side] = digit.clamp(0, 1)
-        targets[i, :5] = torch.tensor([1.0, col / canvas, row / canvas, side / canvas, side / canvas])
+        images[i, :, row : row + side, col : col + side] = digit.clamp(0, 1)
+        targets[i, :5] = torch.tensor(
+            [1.0, col / canvas, row / canvas, side / canvas, side / canvas]
+        )
         targets[i, 5 + classes.index(int(labels[j]))] = 1.0
     return torch.utils.data.TensorDataset(images, targets)
 
@@ -198,17 +207,22 @@ def box_iou(boxes1, boxes2):
     """
     for name, boxes in (("boxes1", boxes1), ("boxes2", boxes2)):
         if not isinstance(boxes, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor; got {type(boxes).__name__}")
+            raise TypeError(
+                f"{name} must be a torch.Tensor; got {type(boxes).__name__}"
+            )
     if boxes1.shape != boxes2.shape or boxes1.dim() != 2 or boxes1.shape[1] != 4:
-        raise ValueError(f"boxes1 and boxes2 must both have shape (N, 4); got {tuple(boxes1.shape)} "
-                         f"and {tuple(boxes2.shape)}")
+        raise ValueError(
+            f"boxes1 and boxes2 must both have shape (N, 4); got {tuple(boxes1.shape)} "
+            f"and {tuple(boxes2.shape)}"
+        )
     x1, y1, w1, h1 = boxes1.unbind(1)
     x2, y2, w2, h2 = boxes2.unbind(1)
     width = (torch.minimum(x1 + w1, x2 + w2) - torch.maximum(x1, x2)).clamp(min=0)  # N
     height = (torch.minimum(y1 + h1, y2 + h2) - torch.maximum(y1, y2)).clamp(min=0)  # N
     inter = width * height
     union = w1 * h1 + w2 * h2 - inter
-    return inter / torch.where(union > 0, union, torch.ones_like(union))  # 0 where both boxes are empty
+    # 0 where both boxes are empty
+    return inter / torch.where(union > 0, union, torch.ones_like(union))
 
 
 def train_localizer(model, data, epochs, lr=1e-3, batch_size=64, seed=0):
@@ -254,8 +268,12 @@ def train_localizer(model, data, epochs, lr=1e-3, batch_size=64, seed=0):
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     device = next(model.parameters()).device
-    loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
-                                         generator=torch.Generator().manual_seed(seed))
+    loader = torch.utils.data.DataLoader(
+        data,
+        batch_size=batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     history = []

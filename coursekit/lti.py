@@ -19,7 +19,9 @@ def _signal(n, at, name):
     n = check_int(n, "n", minimum=1)
     at = check_int(at, "at", minimum=0)
     if at >= n:
-        raise ValueError(f"at must be < n = {n} for the {name} to start inside the signal; got {at}")
+        raise ValueError(
+            f"at must be < n = {n} for the {name} to start inside the signal; got {at}"
+        )
     return n, at
 
 
@@ -186,7 +188,9 @@ class LTISystem:
 def _response(system, x):
     y = np.asarray(system(x))
     if y.ndim != 1:
-        raise ValueError(f"system must map a 1-D array to a 1-D array; got an output of shape {y.shape}")
+        raise ValueError(
+            f"system must map a 1-D array to a 1-D array; got an output of shape {y.shape}"
+        )
     return y
 
 
@@ -229,7 +233,9 @@ def impulse_response(system, n):
     n = check_int(n, "n", minimum=1)
     y = _response(system, impulse(n))
     if y.shape[0] < n:
-        raise ValueError(f"system returned {y.shape[0]} samples for an impulse of length {n}; expected at least {n}")
+        raise ValueError(
+            f"system returned {y.shape[0]} samples for an impulse of length {n}; expected at least {n}"
+        )
     return y[:n]
 
 
@@ -356,6 +362,8 @@ def is_time_invariant(system, n=64, trials=3, seed=0, rtol=1e-8):
         k = int(rng.integers(1, n + 1))
         y = _response(system, x)
         y_delayed = _response(system, shift(x, k)[: 2 * n])
-        if y.shape != y_delayed.shape or not _close(y_delayed[k:], y[: y.shape[0] - k], rtol):
+        if y.shape != y_delayed.shape or not _close(
+            y_delayed[k:], y[: y.shape[0] - k], rtol
+        ):
             return False
     return True

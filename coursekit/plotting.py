@@ -208,13 +208,24 @@ def loglog_timings(ax, sizes, times, label=None, slope=None):
     sizes = check_array_1d(sizes, "sizes").astype(np.float64)
     times = check_array_1d(times, "times").astype(np.float64)
     if len(sizes) != len(times):
-        raise ValueError(f"sizes and times must have the same length; got {len(sizes)} and {len(times)}")
+        raise ValueError(
+            f"sizes and times must have the same length; got {len(sizes)} and {len(times)}"
+        )
     if np.any(sizes <= 0) or np.any(times <= 0):
-        raise ValueError("sizes and times must be positive for log-log axes; got a value <= 0")
+        raise ValueError(
+            "sizes and times must be positive for log-log axes; got a value <= 0"
+        )
     lines = ax.loglog(sizes, times, "o-", label=label)
     if slope is not None:
         guide = times[-1] * (sizes / sizes[-1]) ** slope
-        lines += ax.loglog(sizes, guide, "--", color=lines[0].get_color(), alpha=0.6, label=f"O(n^{slope:g})")
+        lines += ax.loglog(
+            sizes,
+            guide,
+            "--",
+            color=lines[0].get_color(),
+            alpha=0.6,
+            label=f"O(n^{slope:g})",
+        )
     ax.set_xlabel("size n")
     ax.set_ylabel("time (seconds)")
     return lines

@@ -30,20 +30,26 @@ _FAST_DTYPES = "?bhilqBHILQefdgFDG"  # NumPy arrays of these need no conversion:
 # Cost model of ``method="auto"``, in seconds, fitted to timings of each method on
 # the course's 2-core machine (AMD EPYC, OpenBLAS) for lengths 16 to 1e6.
 _SLIDING_OVERHEAD = 3e-6  # validation, the padded copy, one call
-_SLIDING_PER_MAC = 5e-10  # copying the windows, one multiply-add of the matrix-vector product
+_SLIDING_PER_MAC = (
+    5e-10  # copying the windows, one multiply-add of the matrix-vector product
+)
 _TAPS_PER_CALL = 2e-6  # one axpy call
 _TAPS_PER_MAC = 2.5e-10  # one multiply-add of axpy, memory-bound, on OpenBLAS's threads
 _DIRECT_OVERHEAD = 3e-5  # validation, the block matrix, the window copy, one BLAS call
 _DIRECT_PER_OUTPUT = 5e-9  # copying the windows and the output
 _DIRECT_PER_MAC = 1.5e-10  # one multiply-add of the blocked product
 _FFT_OVERHEAD = 3e-5  # three FFT calls and the padding
-_FFT_PER_POINT = 1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
+_FFT_PER_POINT = (
+    1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
+)
 
 # Direct kernels: the window view for at most this many multiply-adds; one axpy per tap
 # for float filters of at most this many taps; else blocks.
 _SLIDING_MAX_MACS = 2**17
 _SLIDING_NO_COPY_MACS = 1024
-_SLIDING_ALWAYS_MACS = 50_000  # _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
+_SLIDING_ALWAYS_MACS = (
+    50_000  # _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
+)
 _TAPS_MAX = 128
 
 # Above this many multiply-adds the blocked product runs BLAS on one thread: OpenBLAS
@@ -85,7 +91,9 @@ def _direct_cost(kernel, n_long, q, n_out):
         return _SLIDING_OVERHEAD + _SLIDING_PER_MAC * n_out * q
     if kernel is _taps:
         return q * (_TAPS_PER_CALL + _TAPS_PER_MAC * n_long)
-    return _DIRECT_OVERHEAD + n_out * (_DIRECT_PER_OUTPUT + _DIRECT_PER_MAC * (_block_size(q) + q - 1))
+    return _DIRECT_OVERHEAD + n_out * (
+        _DIRECT_PER_OUTPUT + _DIRECT_PER_MAC * (_block_size(q) + q - 1)
+    )
 
 
 def _fft_cost(n_full):
@@ -96,14 +104,18 @@ def _fft_cost(n_full):
 def _fft_is_exact(c, d):
     """Whether rounding the float64 FFT convolution of integer arrays gives the exact integers."""
     n = fast_length(len(c) + len(d) - 1)
-    norms = math.sqrt(np.square(c, dtype=np.float64).sum() * np.square(d, dtype=np.float64).sum())
+    norms = math.sqrt(
+        np.square(c, dtype=np.float64).sum() * np.square(d, dtype=np.float64).sum()
+    )
     return bool(norms * math.log2(max(n, 2)) < _FFT_EXACT_LIMIT)
 
 
 def _windows(x, width, step=1):
     """Read-only view of the windows ``x[i*step : i*step + width]`` of a 1-D array, one per row."""
     count = (len(x) - width) // step + 1
-    return as_strided(x, (count, width), (step * x.strides[0], x.strides[0]), writeable=False)  # count, width
+    return as_strided(
+        x, (count, width), (step * x.strides[0], x.strides[0]), writeable=False
+    )  # count, width
 
 
 def _toeplitz(h, n, start, stop):
@@ -111,7 +123,9 @@ def _toeplitz(h, n, start, stop):
     m = len(h)
     padded = np.zeros(m + 2 * (n - 1), dtype=h.dtype)  # n - 1 zeros, h, n - 1 zeros
     padded[n - 1 : n - 1 + m] = h
-    full = _windows(padded, n)[:, ::-1]  # m + n - 1, n: row i is h[i], h[i - 1], ..., h[i - n + 1]
+    full = _windows(padded, n)[
+        :, ::-1
+    ]  # m + n - 1, n: row i is h[i], h[i - 1], ..., h[i - n + 1]
     return full[start:stop].copy()  # stop - start, n
 
 
@@ -126,10 +140,16 @@ def _sliding(long, short, start, stop):
     more than arithmetic.
     """
     q, size = len(short), long.itemsize
-    padded = np.zeros(len(long) + 2 * (q - 1), dtype=long.dtype)  # q - 1 zeros, long, q - 1 zeros
+    padded = np.zeros(
+        len(long) + 2 * (q - 1), dtype=long.dtype
+    )  # q - 1 zeros, long, q - 1 zeros
     padded[q - 1 : q - 1 + len(long)] = long
-    rows = np.ndarray((stop - start, q), long.dtype, padded, (start + q - 1) * size, (size, -size))  # n_out, q
-    if rows.size <= _SLIDING_NO_COPY_MACS:  # NumPy's own loop, without the copy and the BLAS call
+    rows = np.ndarray(
+        (stop - start, q), long.dtype, padded, (start + q - 1) * size, (size, -size)
+    )  # n_out, q
+    if (
+        rows.size <= _SLIDING_NO_COPY_MACS
+    ):  # NumPy's own loop, without the copy and the BLAS call
         return np.matmul(rows, short)  # n_out
     return np.dot(rows, short)  # n_out
 
@@ -170,13 +190,24 @@ def _blocked(long, short, start, stop):
     n_out = stop - start
     B = min(_block_size(q), n_out)
     n_blocks = -(-n_out // B)
-    segment = np.zeros(n_blocks * B + q - 1, dtype=long.dtype)  # the padded input that the windows read
+    segment = np.zeros(
+        n_blocks * B + q - 1, dtype=long.dtype
+    )  # the padded input that the windows read
     lo, hi = max(start - q + 1, 0), min(stop, len(long))
     segment[lo - start + q - 1 : hi - start + q - 1] = long[lo:hi]
-    windows = _windows(segment, B + q - 1, step=B).copy()  # n_blocks, B + q - 1: contiguous, as BLAS needs
+    windows = _windows(
+        segment, B + q - 1, step=B
+    ).copy()  # n_blocks, B + q - 1: contiguous, as BLAS needs
     matrix = _toeplitz(short, B + q - 1, q - 1, B + q - 1).T  # B + q - 1, B
-    threads = _one_blas_thread() if windows.size * B > _ONE_THREAD_ABOVE else contextlib.nullcontext()
-    with threads, np.errstate(invalid="ignore", over="ignore"):  # NaN and inf are handled by the caller
+    threads = (
+        _one_blas_thread()
+        if windows.size * B > _ONE_THREAD_ABOVE
+        else contextlib.nullcontext()
+    )
+    with (
+        threads,
+        np.errstate(invalid="ignore", over="ignore"),
+    ):  # NaN and inf are handled by the caller
         blocks = windows @ matrix  # n_blocks, B
     return blocks.reshape(-1)[:n_out]  # n_out
 
@@ -272,7 +303,9 @@ def _has_nonzero_term(x, other_length, k):
     """For each full index in ``k``: whether ``x_i != 0`` for some ``i`` with ``0 <= k - i < other_length``."""
     counts = np.zeros(len(x) + 1, dtype=np.int64)  # counts[i]: non-zeros among x[:i]
     np.cumsum(x != 0, out=counts[1:])
-    return counts[np.minimum(k + 1, len(x))] > counts[np.maximum(k - other_length + 1, 0)]
+    return (
+        counts[np.minimum(k + 1, len(x))] > counts[np.maximum(k - other_length + 1, 0)]
+    )
 
 
 def _fft_resolved(long, short, start, stop):
@@ -294,25 +327,36 @@ def _fft_resolved(long, short, start, stop):
     if not magnitude.min() < floor:
         return out
     n, q = len(long), len(short)
-    k = start + np.flatnonzero(magnitude < floor)  # full indices of the samples to replace
+    k = start + np.flatnonzero(
+        magnitude < floor
+    )  # full indices of the samples to replace
     zero = ~(_has_nonzero_term(long, q, k) & _has_nonzero_term(short, n, k))
     out[k[zero] - start] = 0
     k = k[~zero]
     if not k.size:
         return out
     breaks = np.flatnonzero(np.diff(k) > 1)
-    firsts, lasts = k[np.r_[0, breaks + 1]], k[np.r_[breaks, k.size - 1]] + 1  # the runs [first, last)
+    firsts, lasts = (
+        k[np.r_[0, breaks + 1]],
+        k[np.r_[breaks, k.size - 1]] + 1,
+    )  # the runs [first, last)
     whole = _direct_kernel(n, q, stop - start, long.dtype)
-    if len(firsts) * _DIRECT_OVERHEAD + k.size * q * _DIRECT_PER_MAC > _direct_cost(whole, n, q, stop - start):
+    if len(firsts) * _DIRECT_OVERHEAD + k.size * q * _DIRECT_PER_MAC > _direct_cost(
+        whole, n, q, stop - start
+    ):
         return whole(long, short, start, stop)
     for first, last in zip(firsts.tolist(), lasts.tolist()):
-        out[first - start : last - start] = _direct_kernel(n, q, last - first, long.dtype)(long, short, first, last)
+        out[first - start : last - start] = _direct_kernel(
+            n, q, last - first, long.dtype
+        )(long, short, first, last)
     return out
 
 
 def _matrix(long, short, start, stop):
     """Entries ``start:stop`` of the full convolution as the product of the whole Toeplitz matrix of ``long``."""
-    return (_toeplitz(long, len(short), 0, len(long) + len(short) - 1) @ short)[start:stop]
+    return (_toeplitz(long, len(short), 0, len(long) + len(short) - 1) @ short)[
+        start:stop
+    ]
 
 
 def _convolve(c, d, start, stop, method):
@@ -321,8 +365,12 @@ def _convolve(c, d, start, stop, method):
         dtype = np.result_type(c, d)
         c, d = c.astype(dtype), d.astype(dtype)
     dtype = c.dtype
-    if dtype.char == "e":  # float16: sums of float32 products (BLAS, FFT), rounded once, as numpy.convolve rounds
-        return _convolve(c.astype(np.float32), d.astype(np.float32), start, stop, method).astype(dtype)
+    if (
+        dtype.char == "e"
+    ):  # float16: sums of float32 products (BLAS, FFT), rounded once, as numpy.convolve rounds
+        return _convolve(
+            c.astype(np.float32), d.astype(np.float32), start, stop, method
+        ).astype(dtype)
     long, short = (c, d) if len(c) >= len(d) else (d, c)
     n, q, n_out = len(long), len(short), stop - start
     inexact = dtype.kind in "fc"
@@ -343,8 +391,12 @@ def _convolve(c, d, start, stop, method):
         if inexact:
             return _fft_full(c, d)[start:stop].astype(dtype, copy=False)
         if _fft_is_exact(c, d):
-            full = np.rint(_fft_full(c.astype(np.float64), d.astype(np.float64))).astype(np.int64)
-            return full[start:stop].astype(dtype)  # exact integers; narrower dtypes then wrap as in NumPy
+            full = np.rint(
+                _fft_full(c.astype(np.float64), d.astype(np.float64))
+            ).astype(np.int64)
+            return full[start:stop].astype(
+                dtype
+            )  # exact integers; narrower dtypes then wrap as in NumPy
         method = "direct"
     kernel = _matrix if method == "matrix" else _direct_kernel(n, q, n_out, dtype)
     if not inexact:
@@ -527,7 +579,9 @@ def convolve(c, d, mode="full", method="auto"):
     ):  # anything but non-empty 1-D NumPy arrays of numbers: convert and check
         c = check_array_1d(c, "c", scalar=True)
         d = check_array_1d(d, "d", scalar=True)
-    if mode.__class__ is not str or mode not in MODES:  # the test costs less than the call
+    if (
+        mode.__class__ is not str or mode not in MODES
+    ):  # the test costs less than the call
         check_option(mode, "mode", MODES)
     if method.__class__ is not str or method not in METHODS:
         check_option(method, "method", METHODS)
@@ -713,7 +767,9 @@ def cyclic_convolve(c, d, method="auto"):
     d = check_array_1d(d, "d", scalar=True)
     n = len(c)
     if len(d) != n:
-        raise ValueError(f"c and d must have the same length for cyclic convolution; got {n} and {len(d)}")
+        raise ValueError(
+            f"c and d must have the same length for cyclic convolution; got {n} and {len(d)}"
+        )
     full = convolve(c, d, method=method)  # 2n - 1
     cyclic = full[:n].copy()  # n
     cyclic[: n - 1] += full[n:]  # x^(n + k) = x^k
@@ -743,12 +799,20 @@ def _limbs(value, bits):
     """Digits of the int ``value > 0`` in base ``2**bits`` (``bits`` in ``_LIMB_WIDTHS``), lowest first, as float64."""
     per_limb = bits // 4  # hexadecimal digits per limb
     count = -(-value.bit_length() // bits)
-    raw = np.frombuffer(value.to_bytes(-(-count * per_limb // 2), "little"), dtype=np.uint8)  # bytes
-    hexits = np.empty((len(raw), 2), dtype=np.uint8)  # bytes, 2: low and high hexadecimal digit
+    raw = np.frombuffer(
+        value.to_bytes(-(-count * per_limb // 2), "little"), dtype=np.uint8
+    )  # bytes
+    hexits = np.empty(
+        (len(raw), 2), dtype=np.uint8
+    )  # bytes, 2: low and high hexadecimal digit
     np.bitwise_and(raw, 15, out=hexits[:, 0])
     np.right_shift(raw, 4, out=hexits[:, 1])
-    hexits = hexits.reshape(-1)[: count * per_limb].reshape(count, per_limb)  # limbs, per_limb
-    limbs = hexits[:, -1].astype(np.float64)  # limbs: Horner's rule, highest hexadecimal digit first
+    hexits = hexits.reshape(-1)[: count * per_limb].reshape(
+        count, per_limb
+    )  # limbs, per_limb
+    limbs = hexits[:, -1].astype(
+        np.float64
+    )  # limbs: Horner's rule, highest hexadecimal digit first
     for j in range(per_limb - 2, -1, -1):
         limbs *= 16.0
         limbs += hexits[:, j]
@@ -761,7 +825,9 @@ def _digit_bytes(digits, bits):
         return digits.astype(f"<u{bits // 8}").tobytes()
     quads = np.zeros(-(-len(digits) // 4) * 4, dtype=np.uint32)
     quads[: len(digits)] = digits
-    quads = quads.reshape(-1, 4)  # groups, 4: four 24-bit digits fill three 32-bit words
+    quads = quads.reshape(
+        -1, 4
+    )  # groups, 4: four 24-bit digits fill three 32-bit words
     words = np.empty((len(quads), 3), dtype=np.uint32)  # groups, 3
     words[:, 0] = quads[:, 0] | (quads[:, 1] << 24)
     words[:, 1] = (quads[:, 1] >> 8) | (quads[:, 2] << 16)
@@ -852,11 +918,17 @@ def multiply_integers(a, b):
         np.square(spectrum, out=spectrum)
     else:
         limbs_b = _limbs(b, bits)
-        both = np.zeros((2, n))  # 2, n: one batch, whose two transforms run on two cores
+        both = np.zeros(
+            (2, n)
+        )  # 2, n: one batch, whose two transforms run on two cores
         both[0, : len(limbs_a)] = limbs_a
         both[1, : len(limbs_b)] = limbs_b
-        spectrum, spectrum_b = scipy.fft.rfft(both, overwrite_x=True, workers=-1)  # 2 x (n // 2 + 1)
+        spectrum, spectrum_b = scipy.fft.rfft(
+            both, overwrite_x=True, workers=-1
+        )  # 2 x (n // 2 + 1)
         spectrum *= spectrum_b
-    coefficients = np.rint(scipy.fft.irfft(spectrum, n)[:n_full]).astype(np.int64)  # n_full, exact
+    coefficients = np.rint(scipy.fft.irfft(spectrum, n)[:n_full]).astype(
+        np.int64
+    )  # n_full, exact
     product = _from_coefficients(coefficients, bits)
     return -product if negative else product

@@ -25,7 +25,9 @@ _MASS_RTOL = 1e-2  # how far a sampled density's rectangle-rule mass may be from
 
 def _check_real(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a real number; got {type(value).__name__} {value!r}"
+        )
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite; got {value!r}")
     return value
@@ -40,11 +42,16 @@ def _check_probs(probs):
         raise ValueError("probs must not be empty")
     for i, p in enumerate(values):
         if isinstance(p, bool) or not isinstance(p, numbers.Real):
-            raise TypeError(f"probs must hold real numbers; got {type(p).__name__} {p!r} at index {i}")
+            raise TypeError(
+                f"probs must hold real numbers; got {type(p).__name__} {p!r} at index {i}"
+            )
         if not p >= 0:
             raise ValueError(f"probs must be nonnegative; got {p!r} at index {i}")
     if all(isinstance(p, numbers.Rational) for p in values):
-        values = np.array([Fraction(int(p.numerator), int(p.denominator)) for p in values], dtype=object)
+        values = np.array(
+            [Fraction(int(p.numerator), int(p.denominator)) for p in values],
+            dtype=object,
+        )
         total = sum(values)
         if total != 1:
             raise ValueError(f"probs must sum to 1; got {total}")
@@ -65,10 +72,15 @@ def _convolve_fractions(p, q):
     """
     from .polynomials import convolve
 
-    lp, lq = math.lcm(*(f.denominator for f in p)), math.lcm(*(f.denominator for f in q))
+    lp, lq = (
+        math.lcm(*(f.denominator for f in p)),
+        math.lcm(*(f.denominator for f in q)),
+    )
     a, b = [int(f * lp) for f in p], [int(f * lq) for f in q]
     if max(a) * max(b) * min(len(a), len(b)) < 2**63:
-        counts = convolve(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)).tolist()
+        counts = convolve(
+            np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
+        ).tolist()
     else:
         counts = [0] * (len(a) + len(b) - 1)
         for i, ai in enumerate(a):
@@ -192,7 +204,11 @@ class PMF:
     def _probability(self, t):
         if isinstance(t, bool) or not isinstance(t, numbers.Real):
             raise TypeError(f"t must be a real number; got {type(t).__name__} {t!r}")
-        if not math.isfinite(t) or t != int(t) or not 0 <= int(t) - self.start < len(self.probs):
+        if (
+            not math.isfinite(t)
+            or t != int(t)
+            or not 0 <= int(t) - self.start < len(self.probs)
+        ):
             return self._zero()
         return self.probs[int(t) - self.start]
 
@@ -211,7 +227,14 @@ class PMF:
         return np.array(result, dtype=self.probs.dtype).reshape(values.shape)
 
     def _expectation(self, f):
-        return sum((f(t) * p for t, p in zip(range(self.start, self.start + len(self.probs)), self.probs.tolist())))
+        return sum(
+            (
+                f(t) * p
+                for t, p in zip(
+                    range(self.start, self.start + len(self.probs)), self.probs.tolist()
+                )
+            )
+        )
 
     @property
     def mean(self):
@@ -250,7 +273,10 @@ class PMF:
         if self.exact and other.exact:
             probs = _convolve_fractions(self.probs.tolist(), other.probs.tolist())
         else:
-            probs = convolve(self.probs.astype(float), other.probs.astype(float), method="direct")  # FFT could dip below 0
+            # FFT could dip below 0
+            probs = convolve(
+                self.probs.astype(float), other.probs.astype(float), method="direct"
+            )
         return PMF(probs, start=self.start + other.start)
 
     __radd__ = __add__
@@ -285,12 +311,18 @@ class PMF:
     def __eq__(self, other):
         if not isinstance(other, PMF):
             return NotImplemented
-        return self.start == other.start and len(self.probs) == len(other.probs) and bool(np.all(self.probs == other.probs))
+        return (
+            self.start == other.start
+            and len(self.probs) == len(other.probs)
+            and bool(np.all(self.probs == other.probs))
+        )
 
     __hash__ = None
 
     def __repr__(self):
-        probs = ", ".join(str(p) if self.exact else f"{p:.6g}" for p in self.probs.tolist())
+        probs = ", ".join(
+            str(p) if self.exact else f"{p:.6g}" for p in self.probs.tolist()
+        )
         return f"PMF([{probs}], start={self.start})"
 
 
@@ -365,10 +397,14 @@ class Density:
             raise ValueError("values must be finite")
         if np.any(values < 0):
             i = int(np.argmax(values < 0))
-            raise ValueError(f"values must be nonnegative; got {float(values[i])!r} at index {i}")
+            raise ValueError(
+                f"values must be nonnegative; got {float(values[i])!r} at index {i}"
+            )
         mass = math.fsum(values) * dx
         if not abs(mass - 1) <= _MASS_RTOL:
-            raise ValueError(f"values must integrate to 1 (sum(values) * dx within {_MASS_RTOL:g} of 1); got {mass:.6g}")
+            raise ValueError(
+                f"values must integrate to 1 (sum(values) * dx within {_MASS_RTOL:g} of 1); got {mass:.6g}"
+            )
         values = values / mass
         values.flags.writeable = False
         self.values = values
@@ -384,7 +420,9 @@ class Density:
         >>> Density.from_pdf(lambda x: 2 * x, 0, 1, dx=0.5).values
         array([0.5, 1.5])
         """
-        a, b, dx = (float(_check_real(v, name)) for v, name in ((a, "a"), (b, "b"), (dx, "dx")))
+        a, b, dx = (
+            float(_check_real(v, name)) for v, name in ((a, "a"), (b, "b"), (dx, "dx"))
+        )
         if not b > a:
             raise ValueError(f"b must be > a = {a!r}; got {b!r}")
         if dx <= 0:
@@ -420,10 +458,13 @@ class Density:
         if not isinstance(other, Density):
             return NotImplemented
         if not math.isclose(self.dx, other.dx, rel_tol=1e-12):
-            raise ValueError(f"densities must share one grid step dx; got {self.dx!r} and {other.dx!r}")
+            raise ValueError(
+                f"densities must share one grid step dx; got {self.dx!r} and {other.dx!r}"
+            )
         from .polynomials import convolve
 
-        values = np.clip(convolve(self.values, other.values) * self.dx, 0.0, None)  # FFT round-off can dip below 0
+        # FFT round-off can dip below 0
+        values = np.clip(convolve(self.values, other.values) * self.dx, 0.0, None)
         return Density(values, self.dx, start=self.start + other.start)
 
     __radd__ = __add__
@@ -443,4 +484,6 @@ class Density:
         return ax
 
     def __repr__(self):
-        return f"Density({len(self.values)} values, dx={self.dx!r}, start={self.start!r})"
+        return (
+            f"Density({len(self.values)} values, dx={self.dx!r}, start={self.start!r})"
+        )

@@ -62,15 +62,23 @@ def device(prefer=None):
     if isinstance(prefer, torch.device):
         prefer = str(prefer)
     if not isinstance(prefer, str):
-        raise TypeError(f"{source} must be a str or torch.device; got {type(prefer).__name__}")
+        raise TypeError(
+            f"{source} must be a str or torch.device; got {type(prefer).__name__}"
+        )
     kind = prefer.split(":")[0].strip().lower()
     if kind not in _KNOWN_DEVICES:
         options = ", ".join(repr(k) for k in _KNOWN_DEVICES)
         raise ValueError(f"{source} must name one of {options}; got {prefer!r}")
     if not _available(kind):
-        raise ValueError(f"{source}={prefer!r} is not available on this machine (torch sees no {kind})")
+        raise ValueError(
+            f"{source}={prefer!r} is not available on this machine (torch sees no {kind})"
+        )
     result = torch.device(prefer.strip().lower())
-    if kind == "cuda" and result.index is not None and result.index >= torch.cuda.device_count():
+    if (
+        kind == "cuda"
+        and result.index is not None
+        and result.index >= torch.cuda.device_count()
+    ):
         raise ValueError(
             f"{source}={prefer!r} asks for GPU {result.index}, "
             f"but this machine has {torch.cuda.device_count()}"

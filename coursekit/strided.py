@@ -34,7 +34,9 @@ def _padding_2d(padding):
     """Normalize 2-D padding to ((top, bottom), (left, right))."""
     if isinstance(padding, (tuple, list)):
         if len(padding) != 2:
-            raise ValueError(f"padding must be an int or an (H, W) pair; got {padding!r}")
+            raise ValueError(
+                f"padding must be an int or an (H, W) pair; got {padding!r}"
+            )
         return tuple(check_pair(p, "padding", minimum=0) for p in padding)
     pair = check_pair(padding, "padding", minimum=0)
     return (pair, pair)
@@ -206,7 +208,8 @@ def conv1d(x, h, stride=1, padding=0, dilation=1):
         x = check_array_1d(x, "x")
         h = check_array_1d(h, "h")
     n, k = x.shape[0], h.shape[0]
-    conv_output_size(n, k, stride, (start, end), dilation)  # raises if the padded x is shorter than the kernel
+    # raises if the padded x is shorter than the kernel
+    conv_output_size(n, k, stride, (start, end), dilation)
     windows = _windows(x, start, end, dilation * (k - 1) + 1, stride)  # L_out, D(k-1)+1
     products = windows[:, ::dilation] * h  # L_out, k
     return products.sum(-1, dtype=products.dtype)  # L_out

@@ -28,8 +28,19 @@ from torch.overrides import TorchFunctionMode
 
 from ._validation import check_int
 
-Row = namedtuple("Row", ["name", "type", "output_shape", "params", "macs", "activation_bytes",
-                         "receptive_field", "jump"])
+Row = namedtuple(
+    "Row",
+    [
+        "name",
+        "type",
+        "output_shape",
+        "params",
+        "macs",
+        "activation_bytes",
+        "receptive_field",
+        "jump",
+    ],
+)
 Row.__doc__ = """One call of a leaf layer: receptive_field and jump are (height, width) pairs, or None for global."""
 
 ReceptiveField = namedtuple("ReceptiveField", ["name", "size", "jump"])
@@ -61,23 +72,50 @@ class Summary(list):
         self.input_shape = input_shape
 
     def _cells(self):
-        header = ["Layer", "Type", "Output shape", "Params", "MACs", "Activations", "RF", "Jump"]
-        body = [[r.name, r.type, "x".join(map(str, r.output_shape)), f"{r.params:,}", f"{r.macs:,}",
-                 _bytes(r.activation_bytes), _pair(r.receptive_field), _pair(r.jump)] for r in self]
+        header = [
+            "Layer",
+            "Type",
+            "Output shape",
+            "Params",
+            "MACs",
+            "Activations",
+            "RF",
+            "Jump",
+        ]
+        body = [
+            [
+                r.name,
+                r.type,
+                "x".join(map(str, r.output_shape)),
+                f"{r.params:,}",
+                f"{r.macs:,}",
+                _bytes(r.activation_bytes),
+                _pair(r.receptive_field),
+                _pair(r.jump),
+            ]
+            for r in self
+        ]
         return header, body
 
     def totals(self):
         """One line: parameters, MACs (in the unit that fits: k, M or G) and activation memory."""
-        return (f"input {'x'.join(map(str, self.input_shape))}: {self.total_params:,} parameters, "
-                f"{_count(self.total_macs)} MACs, {_bytes(self.total_activation_bytes)} of activations")
+        return (
+            f"input {'x'.join(map(str, self.input_shape))}: {self.total_params:,} parameters, "
+            f"{_count(self.total_macs)} MACs, {_bytes(self.total_activation_bytes)} of activations"
+        )
 
     def __str__(self):
         header, body = self._cells()
-        widths = [max(len(row[i]) for row in [header] + body) for i in range(len(header))]
+        widths = [
+            max(len(row[i]) for row in [header] + body) for i in range(len(header))
+        ]
         numeric = {3, 4, 5}
         lines = []
         for row in [header] + body:
-            cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+            cells = [
+                c.rjust(w) if i in numeric else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths))
+            ]
             lines.append("  ".join(cells).rstrip())
         rule = "-" * len(lines[0])
         return "\n".join([lines[0], rule] + lines[1:] + [rule, self.totals()])
@@ -88,7 +126,9 @@ class Summary(list):
     def _repr_html_(self):
         header, body = self._cells()
         head = "".join(f"<th>{h}</th>" for h in header)
-        rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table><p>{self.totals()}</p>"
 
 
@@ -133,7 +173,9 @@ def _merge(fields):
     """Receptive field of a tensor computed from tensors with ``fields``: the largest, or None if any is global."""
     if any(f is None for f in fields):
         return None
-    return tuple(tuple(max(f[i][d] for f in fields) for d in range(2)) for i in range(2))
+    return tuple(
+        tuple(max(f[i][d] for f in fields) for d in range(2)) for i in range(2)
+    )
 
 
 class _Propagate(TorchFunctionMode):
@@ -141,7 +183,9 @@ class _Propagate(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
-        fields = [getattr(t, _ATTR) for t in _tensors((args, kwargs)) if hasattr(t, _ATTR)]
+        fields = [
+            getattr(t, _ATTR) for t in _tensors((args, kwargs)) if hasattr(t, _ATTR)
+        ]
         if fields:
             for t in _tensors(out):
                 setattr(t, _ATTR, _merge(fields))
@@ -150,6 +194,7 @@ class _Propagate(TorchFunctionMode):
 
 def _window(module):
     """(kernel, stride, dilation) pairs of a conv or pooling module."""
+
     def pair(v):
         return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
@@ -177,7 +222,9 @@ def _layer_field(module, field, input, output):
             return field
         if list(size_out) == [1, 1]:
             return None
-        return tuple(r[d] + (k[d] - 1) * j[d] for d in range(2)), tuple(j[d] * k[d] for d in range(2))
+        return tuple(r[d] + (k[d] - 1) * j[d] for d in range(2)), tuple(
+            j[d] * k[d] for d in range(2)
+        )
     return field
 
 
@@ -240,8 +287,13 @@ def summary(model, input_size, device=None, batch_size=None):
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if not isinstance(input_size, (tuple, list, torch.Size)) or len(input_size) not in (3, 4):
-        raise ValueError(f"input_size must be (C, H, W) or (N, C, H, W), three or four ints; got {input_size!r}")
+    if not isinstance(input_size, (tuple, list, torch.Size)) or len(input_size) not in (
+        3,
+        4,
+    ):
+        raise ValueError(
+            f"input_size must be (C, H, W) or (N, C, H, W), three or four ints; got {input_size!r}"
+        )
     input_size = tuple(check_int(s, "input_size", minimum=1) for s in input_size)
     if len(input_size) == 4:
         if batch_size is not None and batch_size != input_size[0]:
@@ -249,32 +301,53 @@ def summary(model, input_size, device=None, batch_size=None):
                 f"batch_size must be the N of input_size {input_size} when both are given; got {batch_size!r}"
             )
         batch_size, input_size = input_size[0], input_size[1:]
-    batch_size = check_int(1 if batch_size is None else batch_size, "batch_size", minimum=1)
+    batch_size = check_int(
+        1 if batch_size is None else batch_size, "batch_size", minimum=1
+    )
     device = torch.device("meta" if device is None else device)
 
     tensors = {**dict(model.named_parameters()), **dict(model.named_buffers())}
     tensors = {k: v.to(device) for k, v in tensors.items()}
-    dtype = next((v.dtype for v in tensors.values() if v.is_floating_point()), torch.get_default_dtype())
+    dtype = next(
+        (v.dtype for v in tensors.values() if v.is_floating_point()),
+        torch.get_default_dtype(),
+    )
     names = {m: name for name, m in model.named_modules()}
     rows, seen = [], set()
 
     def hook(module, args, output):
         inputs = _tensors(args)
-        field = _merge([getattr(a, _ATTR) for a in inputs if hasattr(a, _ATTR)] or [None])
+        field = _merge(
+            [getattr(a, _ATTR) for a in inputs if hasattr(a, _ATTR)] or [None]
+        )
         field = _layer_field(module, field, inputs[0] if inputs else None, output)
         if isinstance(output, torch.Tensor):
             setattr(output, _ATTR, field)
-        params = 0 if module in seen else sum(p.numel() for p in module.parameters(recurse=False))
+        params = (
+            0
+            if module in seen
+            else sum(p.numel() for p in module.parameters(recurse=False))
+        )
         seen.add(module)
-        rows.append(Row(names[module], type(module).__name__, tuple(output.shape), params, _macs(module, output),
-                        output.numel() * output.element_size(), *(field if field else (None, None))))
+        rows.append(
+            Row(
+                names[module],
+                type(module).__name__,
+                tuple(output.shape),
+                params,
+                _macs(module, output),
+                output.numel() * output.element_size(),
+                *(field if field else (None, None)),
+            )
+        )
 
     leaves = [m for m in model.modules() if not list(m.children())]
     handles = [m.register_forward_hook(hook) for m in leaves]
     modes = {m: m.training for m in model.modules()}
     try:
         model.eval()
-        input = torch.zeros((batch_size,) + input_size, device=device, dtype=dtype)  # N,C,H,W
+        # N,C,H,W
+        input = torch.zeros((batch_size,) + input_size, device=device, dtype=dtype)
         setattr(input, _ATTR, ((1, 1), (1, 1)))
         with torch.no_grad(), _Propagate():
             torch.func.functional_call(model, tensors, (input,))
@@ -324,4 +397,7 @@ def receptive_field(model, input_size, device=None):
     >>> [(f.size, f.jump) for f in receptive_field(stack, (1, 8, 8))]
     [((3, 3), (1, 1)), ((5, 5), (1, 1)), ((6, 6), (2, 2))]
     """
-    return [ReceptiveField(r.name, r.receptive_field, r.jump) for r in summary(model, input_size, device)]
+    return [
+        ReceptiveField(r.name, r.receptive_field, r.jump)
+        for r in summary(model, input_size, device)
+    ]

@@ -116,11 +116,15 @@ def plot_history(*histories, labels=None, metric="valid_accuracy", ax=None):
         raise ValueError("plot_history needs at least one History; got none")
     for h in histories:
         if not isinstance(h, History):
-            raise TypeError(f"histories must be History objects; got {type(h).__name__}")
+            raise TypeError(
+                f"histories must be History objects; got {type(h).__name__}"
+            )
     if labels is None:
         labels = [f"run {i}" for i in range(1, len(histories) + 1)]
     if len(labels) != len(histories):
-        raise ValueError(f"labels must have one entry per history ({len(histories)}); got {len(labels)}")
+        raise ValueError(
+            f"labels must have one entry per history ({len(histories)}); got {len(labels)}"
+        )
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -160,11 +164,15 @@ def _loader(data, name, batch_size, shuffle, seed):
     if isinstance(data, torch.utils.data.DataLoader):
         return data
     if not isinstance(data, torch.utils.data.Dataset):
-        raise TypeError(f"{name} must be a torch Dataset or DataLoader; got {type(data).__name__}")
+        raise TypeError(
+            f"{name} must be a torch Dataset or DataLoader; got {type(data).__name__}"
+        )
     if len(data) == 0:
         raise ValueError(f"{name} must not be empty")
     generator = torch.Generator().manual_seed(seed) if shuffle else None
-    return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
+    return torch.utils.data.DataLoader(
+        data, batch_size=batch_size, shuffle=shuffle, generator=generator
+    )
 
 
 def _to(batch, device, dtype):
@@ -179,7 +187,9 @@ def _check_loss(loss):
     if loss is None:
         return torch.nn.functional.cross_entropy
     if not callable(loss):
-        raise TypeError(f"loss must be a callable loss(outputs, targets); got {type(loss).__name__}")
+        raise TypeError(
+            f"loss must be a callable loss(outputs, targets); got {type(loss).__name__}"
+        )
     return loss
 
 
@@ -205,7 +215,9 @@ def _make_optimizer(optimizer, lr, model):
     if callable(optimizer):
         made = optimizer(model.parameters())
         if not isinstance(made, torch.optim.Optimizer):
-            raise TypeError(f"optimizer(params) must return a torch.optim.Optimizer; got {type(made).__name__}")
+            raise TypeError(
+                f"optimizer(params) must return a torch.optim.Optimizer; got {type(made).__name__}"
+            )
         return made
     raise TypeError(
         f"optimizer must be a name {tuple(OPTIMIZERS)}, a torch.optim.Optimizer or a callable "
@@ -398,7 +410,9 @@ def fit(
 
     history = History()
     batches = len(train_loader)
-    with tqdm(total=epochs * batches, file=sys.stderr, disable=not progress, unit="batch") as bar:
+    with tqdm(
+        total=epochs * batches, file=sys.stderr, disable=not progress, unit="batch"
+    ) as bar:
         for epoch in range(1, epochs + 1):
             bar.set_description(f"epoch {epoch}/{epochs}")
             model.train()
@@ -421,5 +435,7 @@ def fit(
             history.train_accuracy.append(correct / count)
             history.valid_loss.append(valid_loss)
             history.valid_accuracy.append(valid_accuracy)
-            bar.set_postfix(loss=f"{total_loss / count:.3f}", valid_accuracy=f"{valid_accuracy:.3f}")
+            bar.set_postfix(
+                loss=f"{total_loss / count:.3f}", valid_accuracy=f"{valid_accuracy:.3f}"
+            )
     return history

@@ -76,7 +76,11 @@ def limited_preprocessor(base, cell_timeout, output_limit):
 def _truncation_notice(output_limit):
     import nbformat
 
-    return nbformat.v4.new_output("stream", name="stderr", text=f"[output truncated after {output_limit} characters]\n")
+    return nbformat.v4.new_output(
+        "stream",
+        name="stderr",
+        text=f"[output truncated after {output_limit} characters]\n",
+    )
 
 
 def _first_line(cell):
@@ -92,14 +96,21 @@ def cell_errors(notebook):
             continue
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                found.append([_first_line(cell), out.get("ename", ""), str(out.get("evalue", ""))[:300]])
+                found.append(
+                    [
+                        _first_line(cell),
+                        out.get("ename", ""),
+                        str(out.get("evalue", ""))[:300],
+                    ]
+                )
     return found
 
 
 def kernel_death(process, cell):
     """How the kernel died while it ran ``cell``: exit code or signal, and its CPU seconds."""
     code = process.poll()
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the kernel is this process's only child
+    # the kernel is this process's only child
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "cell": _first_line(cell),
         "signal": _signal_name(-code) if code is not None and code < 0 else None,
@@ -138,11 +149,19 @@ def question_results(results):
     table = {}
     for name, test_file in results.results.items():
         failures = [
-            {"test": r.test_case.name, "hidden": r.test_case.hidden, "message": failure_reason(r.message)}
+            {
+                "test": r.test_case.name,
+                "hidden": r.test_case.hidden,
+                "message": failure_reason(r.message),
+            }
             for r in test_file.test_case_results
             if not r.passed
         ]
-        table[name] = {"score": test_file.score, "possible": test_file.possible, "failures": failures}
+        table[name] = {
+            "score": test_file.score,
+            "possible": test_file.possible,
+            "failures": failures,
+        }
     return table
 
 
@@ -153,33 +172,59 @@ def set_limits(rlimits):
 
 def main(settings):
     set_limits(settings["rlimits"])
-    os.set_inheritable(settings["result_fd"], False)  # for the grader's eyes only, not the kernel's
+    # for the grader's eyes only, not the kernel's
+    os.set_inheritable(settings["result_fd"], False)
     import nbconvert.preprocessors
 
     nbconvert.preprocessors.ExecutePreprocessor = limited_preprocessor(
-        nbconvert.preprocessors.ExecutePreprocessor, settings["cell_timeout"], settings["output_limit"]
+        nbconvert.preprocessors.ExecutePreprocessor,
+        settings["cell_timeout"],
+        settings["output_limit"],
     )
     import dill
     from otter.run.run_autograder import main as run_autograder
 
-    given, ag_dir = pathlib.Path(settings["input"]), pathlib.Path(settings["work"]) / "autograder"
-    summary = {"questions": {}, "cell_errors": [], "truncated_outputs": TRUNCATED, "error": None, "kernel_died": None}
+    given, ag_dir = (
+        pathlib.Path(settings["input"]),
+        pathlib.Path(settings["work"]) / "autograder",
+    )
+    summary = {
+        "questions": {},
+        "cell_errors": [],
+        "truncated_outputs": TRUNCATED,
+        "error": None,
+        "kernel_died": None,
+    }
     try:
         for sub in ("source", "submission", "results"):
             (ag_dir / sub).mkdir(parents=True)
         (ag_dir / "submission_metadata.json").write_text("{}")
         with zipfile.ZipFile(given / "autograder.zip") as zf:
             zf.extractall(ag_dir / "source")
-        shutil.copyfile(given / "submission.ipynb", ag_dir / "submission" / settings["notebook"])
-        run_autograder(str(ag_dir), logo=False, debug=False, otter_run=True, print_summary=False, print_score=False)
+        shutil.copyfile(
+            given / "submission.ipynb", ag_dir / "submission" / settings["notebook"]
+        )
+        run_autograder(
+            str(ag_dir),
+            logo=False,
+            debug=False,
+            otter_run=True,
+            print_summary=False,
+            print_score=False,
+        )
         with open(ag_dir / "results" / "results.pkl", "rb") as f:
             results = dill.load(f)
         summary["questions"] = question_results(results)
         if results.notebook is not None:
             summary["cell_errors"] = cell_errors(results.notebook)
         if results._catastrophic_error is not None:
-            summary["error"] = f"otter could not read the results: {results._catastrophic_error!r}"[:1000]
-    except BaseException as error:  # the grader must report, whatever the submission did
+            summary["error"] = (
+                f"otter could not read the results: {results._catastrophic_error!r}"[
+                    :1000
+                ]
+            )
+    # the grader must report, whatever the submission did
+    except BaseException as error:
         summary["error"] = f"{type(error).__name__}: {error}"[:1000]
     summary["kernel_died"] = KERNEL.get("died")
     summary["test_digests"] = test_digests(ag_dir)

@@ -30,7 +30,13 @@ def timed(assignment, folder, jobs, sandboxed):
     max_score = build.load_manifest(assignment)["max_score"]
     started = time.perf_counter()
     with contextlib.redirect_stderr(io.StringIO()):  # the --no-sandbox warning
-        rows = grade.grade(assignment, folder, folder.parent / "gradebook.csv", jobs=jobs, sandboxed=sandboxed)
+        rows = grade.grade(
+            assignment,
+            folder,
+            folder.parent / "gradebook.csv",
+            jobs=jobs,
+            sandboxed=sandboxed,
+        )
     elapsed = time.perf_counter() - started
     return elapsed, len(rows), sum(1 for row in rows if row["score"] == max_score)
 
@@ -48,22 +54,46 @@ def main(argv=None):
     parser.add_argument("--assignment", default="hw1")
     parser.add_argument("--copies", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--compare", action="store_true", help="also grade without the sandbox; print the overhead")
-    parser.add_argument("--round", type=int, default=10, help="copies per round with --compare (default 10)")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also grade without the sandbox; print the overhead",
+    )
+    parser.add_argument(
+        "--round",
+        type=int,
+        default=10,
+        help="copies per round with --compare (default 10)",
+    )
     args = parser.parse_args(argv)
     solution = build.DIST / args.assignment / "autograder" / f"{args.assignment}.ipynb"
     size = args.round if args.compare else args.copies
-    rounds = [range(start, min(start + size, args.copies)) for start in range(0, args.copies, size)]
-    seconds, graded, full = {True: 0.0, False: 0.0}, {True: 0, False: 0}, {True: 0, False: 0}
+    rounds = [
+        range(start, min(start + size, args.copies))
+        for start in range(0, args.copies, size)
+    ]
+    seconds, graded, full = (
+        {True: 0.0, False: 0.0},
+        {True: 0, False: 0},
+        {True: 0, False: 0},
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for number, copies in enumerate(rounds):
             folder = pathlib.Path(tmp) / f"round{number}" / "submissions"
             folder.mkdir(parents=True)
             for index in copies:
-                shutil.copyfile(solution, folder / f"student{index:03d}_{args.assignment}.ipynb")
-            modes = ([False, True] if number % 2 == 0 else [True, False]) if args.compare else [True]
+                shutil.copyfile(
+                    solution, folder / f"student{index:03d}_{args.assignment}.ipynb"
+                )
+            modes = (
+                ([False, True] if number % 2 == 0 else [True, False])
+                if args.compare
+                else [True]
+            )
             for sandboxed in modes:
-                elapsed, count, at_full = timed(args.assignment, folder, args.jobs, sandboxed)
+                elapsed, count, at_full = timed(
+                    args.assignment, folder, args.jobs, sandboxed
+                )
                 seconds[sandboxed] += elapsed
                 graded[sandboxed] += count
                 full[sandboxed] += at_full

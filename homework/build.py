@@ -43,7 +43,9 @@ def assignments():
 def with_checks(test_source):
     """A generated test file with the comparison helpers of ``checks.py`` inserted after its import."""
     if OTTER_IMPORT not in test_source:
-        raise ValueError(f"unexpected test file: it does not start with {OTTER_IMPORT!r}")
+        raise ValueError(
+            f"unexpected test file: it does not start with {OTTER_IMPORT!r}"
+        )
     helpers = CHECKS.read_text()
     return test_source.replace(OTTER_IMPORT, OTTER_IMPORT + "\n" + helpers + "\n", 1)
 
@@ -58,7 +60,9 @@ def question_points(tests_dir):
     for path in sorted(pathlib.Path(tests_dir).glob("*.py")):
         env = {}
         exec(compile(path.read_text(), str(path), "exec"), env)
-        points[env["name"]] = sum(case.points for case in env.values() if type(case).__name__ == "test_case")
+        points[env["name"]] = sum(
+            case.points for case in env.values() if type(case).__name__ == "test_case"
+        )
     return points
 
 
@@ -67,7 +71,11 @@ def manual_points(source):
     points = {}
     for cell in nbformat.read(source, as_version=4).cells:
         if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):
-            config = dict(line.split(": ", 1) for line in cell.source.splitlines()[1:] if ": " in line)
+            config = dict(
+                line.split(": ", 1)
+                for line in cell.source.splitlines()[1:]
+                if ": " in line
+            )
             if config.get("manual") == "true":
                 points[config["name"]] = int(config["points"])
     return points
@@ -78,14 +86,20 @@ def _rewrite_zip(autograder_dir, name):
     (old,) = autograder_dir.glob("*.zip")
     target = autograder_dir / f"{name}-autograder.zip"
     with zipfile.ZipFile(old) as src:
-        members = {info.filename: src.read(info) for info in src.infolist() if not info.filename.startswith("tests/")}
+        members = {
+            info.filename: src.read(info)
+            for info in src.infolist()
+            if not info.filename.startswith("tests/")
+        }
     old.unlink()
     for path in sorted((autograder_dir / "tests").glob("*.py")):
         members[f"tests/{path.name}"] = path.read_bytes()
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for filename in sorted(members):
             info = zipfile.ZipInfo(filename, ZIP_DATE)
-            info.external_attr = 0o755 << 16 if filename == "run_autograder" else 0o644 << 16
+            info.external_attr = (
+                0o755 << 16 if filename == "run_autograder" else 0o644 << 16
+            )
             out.writestr(info, members[filename])
     return target
 
@@ -112,7 +126,9 @@ def build_one(name, book=BOOK):
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
             otter_assign(str(SOURCES / f"{name}.ipynb"), str(out), no_pdfs=True)
     except Exception as error:
-        raise RuntimeError(f"otter assign failed for {name}: {error}\n{log.getvalue()}") from error
+        raise RuntimeError(
+            f"otter assign failed for {name}: {error}\n{log.getvalue()}"
+        ) from error
     for tests_dir in (out / "autograder" / "tests", out / "student" / "tests"):
         for path in tests_dir.glob("*.py"):
             path.write_text(with_checks(path.read_text()))
@@ -129,7 +145,10 @@ def build_one(name, book=BOOK):
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
     book.mkdir(parents=True, exist_ok=True)
-    nbformat.write(_student_notebook(out / "student" / f"{name}.ipynb", name), book / f"{name}.ipynb")
+    nbformat.write(
+        _student_notebook(out / "student" / f"{name}.ipynb", name),
+        book / f"{name}.ipynb",
+    )
     public = book / "tests" / name
     shutil.rmtree(public, ignore_errors=True)
     public.mkdir(parents=True)
@@ -147,5 +166,7 @@ def load_manifest(name):
     """The manifest written by ``build`` for assignment ``name``."""
     path = DIST / name / "manifest.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run `python -m homework build {name}` first")
+        raise FileNotFoundError(
+            f"{path} is missing: run `python -m homework build {name}` first"
+        )
     return json.loads(path.read_text())

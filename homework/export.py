@@ -10,26 +10,36 @@ the HTML to PDF in headless Chromium, as otter's ``export --exporter html`` does
 no setting for another one; here Playwright drives the system's Chromium (Debian's
 ``/usr/bin/chromium``, the one the website tests use) and every request that is not a local file
 is aborted, so the export works offline; the template's MathJax 2 from a CDN is answered with the
-MathJax 3 that the book already uses offline (``sphinx-mathjax-offline``), so formulas are typeset. Upload the PDFs to a Gradescope assignment of type
-"Homework / Problem Set" (one per student) and grade them with the rubric in the solution notebook
+MathJax 3 that the book already uses offline (``sphinx-mathjax-offline``), so formulas are
+typeset. Upload the PDFs to a Gradescope assignment of type "Homework / Problem Set" (one per
+student) and grade them with the rubric in the solution notebook
 ``homework/dist/hwN/autograder/hwN.ipynb``.
 """
 
 import pathlib
 import shutil
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+]
 NO_CHROMIUM = "chromium not found on PATH: apt-get install chromium"
 
 
-MATHJAX_CONFIG = "window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']]}};\n"
+MATHJAX_CONFIG = (
+    "window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']]}};\n"
+)
 
 
 def _mathjax():
     """MathJax 3 (SVG output, which needs no font files) with ``$...$`` for inline math."""
     from importlib.metadata import distribution
 
-    script = distribution("sphinx-mathjax-offline").locate_file("sphinx-mathjax-offline/static/mathjax/tex-svg.js")
+    script = distribution("sphinx-mathjax-offline").locate_file(
+        "sphinx-mathjax-offline/static/mathjax/tex-svg.js"
+    )
     return MATHJAX_CONFIG + pathlib.Path(script).read_text()
 
 
@@ -39,9 +49,13 @@ def manual_html(notebook):
     from otter.export.exporters.base_exporter import TEMPLATE_DIR
     from otter.export.exporters.via_html import PDFViaHTMLExporter
 
-    nb = PDFViaHTMLExporter.load_notebook(str(notebook), filtering=True, pagebreaks=True)
+    nb = PDFViaHTMLExporter.load_notebook(
+        str(notebook), filtering=True, pagebreaks=True
+    )
     exporter = nbconvert.HTMLExporter(
-        extra_template_basedirs=[str(TEMPLATE_DIR)], template_name="via_html", exclude_input_prompt=True
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        template_name="via_html",
+        exclude_input_prompt=True,
     )
     html, _ = exporter.from_notebook_node(nb)
     return html
@@ -55,7 +69,9 @@ def print_pdfs(pages):
     if executable is None:
         raise RuntimeError(NO_CHROMIUM)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
         page = browser.new_page()
         mathjax = _mathjax()
 
@@ -72,7 +88,9 @@ def print_pdfs(pages):
         page.emulate_media(media="print")
         for html_path, pdf_path in pages.items():
             page.goto(pathlib.Path(html_path).resolve().as_uri(), wait_until="load")
-            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.wait_for_function(
+                "window.MathJax && MathJax.startup && MathJax.startup.promise"
+            )
             page.evaluate("MathJax.startup.promise")
             page.pdf(path=str(pdf_path), print_background=True)
         browser.close()

@@ -58,9 +58,21 @@ NO_SANDBOX_WARNING = (
 )
 # what a cell's error says when it hit a limit: (status, name of the limit, pattern on "ename: evalue")
 LIMIT_ERRORS = [
-    ("out-of-memory", "the memory limit", r"^\w*MemoryError:|[Cc]an(no|')t allocate memory"),
-    ("too-many-processes", "the limit on processes and threads", r"Resource temporarily unavailable|new thread"),
-    ("file-too-large", "the file-size limit", r"File too large|No space left on device"),
+    (
+        "out-of-memory",
+        "the memory limit",
+        r"^\w*MemoryError:|[Cc]an(no|')t allocate memory",
+    ),
+    (
+        "too-many-processes",
+        "the limit on processes and threads",
+        r"Resource temporarily unavailable|new thread",
+    ),
+    (
+        "file-too-large",
+        "the file-size limit",
+        r"File too large|No space left on device",
+    ),
 ]
 
 
@@ -72,31 +84,52 @@ def student_id(filename, assignment):
     """
     stem = pathlib.Path(filename).stem
     stem = re.sub(r"\s*\(\d+\)$", "", stem)
-    stem = re.sub(rf"^{assignment}[\s_-]+|[\s_-]+{assignment}$", "", stem, flags=re.IGNORECASE)
+    stem = re.sub(
+        rf"^{assignment}[\s_-]+|[\s_-]+{assignment}$", "", stem, flags=re.IGNORECASE
+    )
     return stem or pathlib.Path(filename).stem
 
 
 def inspect_submission(path, assignment):
     """``None`` if ``path`` is a notebook of ``assignment``; else ``(status, reason)``."""
     if path.suffix.lower() != ".ipynb":
-        return "invalid", f"expected a Jupyter notebook (.ipynb), got a {path.suffix or 'extension-less'} file"
+        return (
+            "invalid",
+            f"expected a Jupyter notebook (.ipynb), got a {path.suffix or 'extension-less'} file",
+        )
     size = path.stat().st_size
     if size > MAX_NOTEBOOK_BYTES:
-        return "invalid", f"the notebook is {size} bytes, over the limit of {MAX_NOTEBOOK_BYTES}"
+        return (
+            "invalid",
+            f"the notebook is {size} bytes, over the limit of {MAX_NOTEBOOK_BYTES}",
+        )
     try:
         data = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as error:
         return "invalid", f"the file is not valid JSON, so not a notebook ({error})"
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        return "invalid", "the file is JSON but not a Jupyter notebook (no list of cells)"
+        return (
+            "invalid",
+            "the file is JSON but not a Jupyter notebook (no list of cells)",
+        )
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as error:  # nbformat raises several types for malformed notebooks
-        return "invalid", f"the notebook cannot be read by nbformat ({type(error).__name__}: {error})"[:400]
+        return (
+            "invalid",
+            f"the notebook cannot be read by nbformat ({type(error).__name__}: {error})"[
+                :400
+            ],
+        )
     got = nb.metadata.get("otter", {}).get("assignment_name")
     if got != assignment:
-        found = f"assignment {got!r}" if got else "no otter assignment name in its metadata"
-        return "wrong-assignment", f"this is not a notebook of {assignment}: it has {found}"
+        found = (
+            f"assignment {got!r}" if got else "no otter assignment name in its metadata"
+        )
+        return (
+            "wrong-assignment",
+            f"this is not a notebook of {assignment}: it has {found}",
+        )
     return None
 
 
@@ -121,11 +154,21 @@ def limit_hit(summary, limits):
         found = f"the grader found it dead at the cell `{died['cell']}`"
         sig, cpu = died["signal"], died["cpu_seconds"]
         if sig == "SIGXCPU" or (sig == "SIGKILL" and cpu >= limits.cpu):
-            return "cpu-time", f"the kernel was killed at the CPU-time limit of {limits.cpu} s (--cpu-limit); {found}"
+            return (
+                "cpu-time",
+                f"the kernel was killed at the CPU-time limit of {limits.cpu} s (--cpu-limit); {found}",
+            )
         if sig == "SIGXFSZ":
             size = _size(limits.file_size)
-            return "file-too-large", f"the kernel was killed at the file-size limit of {size}; {found}"
-        how = f"was killed by {sig}" if sig else f"exited with code {died['exit_code']} (os._exit?)"
+            return (
+                "file-too-large",
+                f"the kernel was killed at the file-size limit of {size}; {found}",
+            )
+        how = (
+            f"was killed by {sig}"
+            if sig
+            else f"exited with code {died['exit_code']} (os._exit?)"
+        )
         if sig in ("SIGSEGV", "SIGBUS", "SIGABRT"):
             how += f" (a crash in compiled code; running out of memory at {_size(limits.memory)} can cause it)"
         return "kernel-died", f"the notebook's kernel {how}; {found}"
@@ -134,7 +177,10 @@ def limit_hit(summary, limits):
         "too-many-processes": f"{limits.processes} (--process-limit)",
         "file-too-large": f"{_size(limits.file_size)} (--file-size-limit)",
     }
-    errors = [(f"the cell `{first}`", f"{name}: {message}") for first, name, message in summary.get("cell_errors", [])]
+    errors = [
+        (f"the cell `{first}`", f"{name}: {message}")
+        for first, name, message in summary.get("cell_errors", [])
+    ]
     if summary.get("error"):
         errors.append(("grading", summary["error"]))
     for status, what, pattern in LIMIT_ERRORS:
@@ -150,17 +196,30 @@ def _score_row(row, summary, manifest, limits):
     questions = summary.get("questions", {})
     unexpected = sorted(set(questions) - set(manifest["questions"]))
     wrong_points = sorted(
-        q for q, res in questions.items() if q in manifest["questions"] and res["possible"] != manifest["questions"][q]
+        q
+        for q, res in questions.items()
+        if q in manifest["questions"] and res["possible"] != manifest["questions"][q]
     )
     if changed or unexpected or wrong_points:
         problems = []
         if changed:
-            problems.append("the notebook changed or deleted grading files: " + ", ".join(changed))
+            problems.append(
+                "the notebook changed or deleted grading files: " + ", ".join(changed)
+            )
         if unexpected:
-            problems.append("results name questions this assignment does not have: " + ", ".join(unexpected))
+            problems.append(
+                "results name questions this assignment does not have: "
+                + ", ".join(unexpected)
+            )
         if wrong_points:
-            problems.append("results give other maximum points than the assignment for " + ", ".join(wrong_points))
-        row.update(status="tampered", reason="; ".join(problems) + "; score set to 0, grade by hand")
+            problems.append(
+                "results give other maximum points than the assignment for "
+                + ", ".join(wrong_points)
+            )
+        row.update(
+            status="tampered",
+            reason="; ".join(problems) + "; score set to 0, grade by hand",
+        )
         return []
     feedback, lost, total = [], [], 0.0
     for q, possible in manifest["questions"].items():
@@ -179,26 +238,34 @@ def _score_row(row, summary, manifest, limits):
             for failure in res["failures"]:
                 kind = "hidden check" if failure["hidden"] else "check"
                 feedback.append(f"  {kind} {failure['test']} failed:")
-                feedback.extend("    " + line for line in failure["message"].splitlines())
+                feedback.extend(
+                    "    " + line for line in failure["message"].splitlines()
+                )
         else:
             feedback.append(f"{q}: {score:g}/{possible}: all checks passed")
     row["score"] = total
     errors = summary.get("cell_errors", [])
     if errors:
         feedback.append("Cells that raised an error while the notebook ran:")
-        feedback.extend(f"  `{first}`: {name}: {message}" for first, name, message in errors)
+        feedback.extend(
+            f"  `{first}`: {name}: {message}" for first, name, message in errors
+        )
     hit = limit_hit(summary, limits)
     if summary.get("error") and not questions and hit is None:
         row.update(status="error", reason=f"grading failed: {summary['error']}")
         return feedback
     parts = [f"lost points on {', '.join(lost)}" if lost else "all checks passed"]
-    timeouts = sum(1 for _, name, _ in errors if name in ("CellTimeout", "KeyboardInterrupt"))
+    timeouts = sum(
+        1 for _, name, _ in errors if name in ("CellTimeout", "KeyboardInterrupt")
+    )
     if timeouts:
         parts.append(f"{timeouts} cell(s) interrupted at the per-cell timeout")
     if len(errors) > timeouts:
         parts.append(f"{len(errors) - timeouts} cell(s) raised errors")
     if summary.get("truncated_outputs"):
-        parts.append(f"output of {len(summary['truncated_outputs'])} cell(s) cut at {OUTPUT_LIMIT} characters")
+        parts.append(
+            f"output of {len(summary['truncated_outputs'])} cell(s) cut at {OUTPUT_LIMIT} characters"
+        )
     if hit is not None:
         parts.insert(0, hit[1])
     row.update(status=hit[0] if hit else "graded", reason="; ".join(parts))
@@ -210,12 +277,18 @@ def _ended(finished):
     code = finished.returncode  # bwrap reports a worker killed by signal N as 128 + N
     number = -code if code < 0 else code - 128 if code > 128 else 0
     killed = number in signal.valid_signals()
-    how = f"was killed by {signal.Signals(number).name}" if killed else f"exited with status {code}"
+    how = (
+        f"was killed by {signal.Signals(number).name}"
+        if killed
+        else f"exited with status {code}"
+    )
     last = finished.log.strip().splitlines()[-1:] or ["no output"]
     return f"the grading process {how} without results (last output: {last[0][:300]})"
 
 
-def grade_file(path, manifest, timeout=180, cell_timeout=60, limits=None, sandboxed=True, slot=0):
+def grade_file(
+    path, manifest, timeout=180, cell_timeout=60, limits=None, sandboxed=True, slot=0
+):
     """Grade one file; return ``(row, feedback_lines)``. Never raises for a bad submission.
 
     ``limits`` (``sandbox.Limits``, defaults if ``None``) with ``cpu=None`` takes ``timeout``;
@@ -226,28 +299,42 @@ def grade_file(path, manifest, timeout=180, cell_timeout=60, limits=None, sandbo
     limits = limits or sandbox.Limits()
     limits = dataclasses.replace(limits, cpu=limits.cpu or timeout)
     row = {"file": path.name, "student_id": student_id(path.name, name), "score": 0.0}
-    row.update(max_score=manifest["max_score"], **{q: 0.0 for q in manifest["questions"]})
+    row.update(
+        max_score=manifest["max_score"], **{q: 0.0 for q in manifest["questions"]}
+    )
     problem = inspect_submission(path, name)
     if problem:
         row.update(status=problem[0], reason=problem[1])
         return row, []
-    private = pathlib.Path(tempfile.mkdtemp(prefix=f"grade-{name}-"))  # 0700: only the grader enters
+    # 0700: only the grader enters
+    private = pathlib.Path(tempfile.mkdtemp(prefix=f"grade-{name}-"))
     try:
-        given = private / "input"  # what the sandbox's user may read: the submission, the autograder
+        # what the sandbox's user may read: the submission, the autograder
+        given = private / "input"
         given.mkdir()
         given.chmod(0o755)
         shutil.copyfile(path, given / "submission.ipynb")
-        shutil.copyfile(DIST / name / "autograder" / manifest["autograder_zip"], given / "autograder.zip")
+        shutil.copyfile(
+            DIST / name / "autograder" / manifest["autograder_zip"],
+            given / "autograder.zip",
+        )
         for copy in given.iterdir():
             copy.chmod(0o644)
         config = {
-            "notebook": f"{name}.ipynb", "cell_timeout": cell_timeout, "output_limit": OUTPUT_LIMIT,
+            "notebook": f"{name}.ipynb",
+            "cell_timeout": cell_timeout,
+            "output_limit": OUTPUT_LIMIT,
             "rlimits": limits.rlimits(sandboxed),
         }
-        finished = sandbox.run(config, given, timeout, sandboxed, slot, limits.file_size)
+        finished = sandbox.run(
+            config, given, timeout, sandboxed, slot, limits.file_size
+        )
         if finished.timed_out:
             why = "an infinite loop that ignores interrupts?"
-            row.update(status="timeout", reason=f"grading was killed at the wall-clock limit of {timeout} s ({why})")
+            row.update(
+                status="timeout",
+                reason=f"grading was killed at the wall-clock limit of {timeout} s ({why})",
+            )
             return row, []
         if not finished.result:
             row.update(status="error", reason=_ended(finished))
@@ -259,7 +346,11 @@ def grade_file(path, manifest, timeout=180, cell_timeout=60, limits=None, sandbo
             return row, []
         return row, _score_row(row, summary, manifest, limits)
     except Exception as error:  # one submission must never stop the others
-        row.update(status="error", reason=f"grader error: {type(error).__name__}: {error}"[:500], score=0.0)
+        row.update(
+            status="error",
+            reason=f"grader error: {type(error).__name__}: {error}"[:500],
+            score=0.0,
+        )
         return row, []
     finally:
         shutil.rmtree(private, ignore_errors=True)
@@ -268,10 +359,19 @@ def grade_file(path, manifest, timeout=180, cell_timeout=60, limits=None, sandbo
 def gradescope_results(row, manifest, feedback):
     """A Gradescope results dict (the format of otter's results.json) for one gradebook row."""
     tests = [
-        {"name": q, "score": row[q], "max_score": possible, "visibility": "after_published"}
+        {
+            "name": q,
+            "score": row[q],
+            "max_score": possible,
+            "visibility": "after_published",
+        }
         for q, possible in manifest["questions"].items()
     ]
-    return {"score": row["score"], "output": f"{row['status']}: {row['reason']}\n\n" + "\n".join(feedback), "tests": tests}
+    return {
+        "score": row["score"],
+        "output": f"{row['status']}: {row['reason']}\n\n" + "\n".join(feedback),
+        "tests": tests,
+    }
 
 
 def write_feedback(folder, row, manifest, feedback):
@@ -286,11 +386,21 @@ def write_feedback(folder, row, manifest, feedback):
     ]
     (folder / f"{row['file']}.feedback.txt").write_text("\n".join(lines) + "\n")
     results = gradescope_results(row, manifest, feedback)
-    (folder / f"{row['file']}.results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (folder / f"{row['file']}.results.json").write_text(
+        json.dumps(results, indent=2) + "\n"
+    )
 
 
 def grade(
-    assignment, submissions, out, feedback_dir=None, jobs=2, timeout=180, cell_timeout=60, limits=None, sandboxed=True
+    assignment,
+    submissions,
+    out,
+    feedback_dir=None,
+    jobs=2,
+    timeout=180,
+    cell_timeout=60,
+    limits=None,
+    sandboxed=True,
 ):
     """Grade every file in ``submissions``; write the CSV gradebook ``out``; return its rows.
 
@@ -313,14 +423,25 @@ def grade(
     def one(path):
         slot = slots.get()
         try:
-            return grade_file(path, manifest, timeout, cell_timeout, limits, sandboxed, slot)
+            return grade_file(
+                path, manifest, timeout, cell_timeout, limits, sandboxed, slot
+            )
         finally:
             slots.put(slot)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         graded = list(pool.map(one, files))
     # every sandbox has ended: only now are the gradebook and the feedback written
-    columns = ["file", "student_id", "score", "max_score", *manifest["questions"], "status", "reason", "sandbox"]
+    columns = [
+        "file",
+        "student_id",
+        "score",
+        "max_score",
+        *manifest["questions"],
+        "status",
+        "reason",
+        "sandbox",
+    ]
     out = pathlib.Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as f:

@@ -59,7 +59,10 @@ INSTALL_HINT = (
 # for every worker: numerical libraries start one thread per core unless told otherwise (parallelism
 # comes from --jobs), and glibc reserves 64 MiB of address space per thread that allocates
 GRADING_ENV = {
-    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MALLOC_ARENA_MAX": "2",
 }
 
 
@@ -87,14 +90,19 @@ class Limits:
     def __post_init__(self):
         for name in ("memory", "cpu", "file_size", "processes"):
             value = getattr(self, name)
-            if not (value is None and name == "cpu") and (type(value) is not int or value < 1):
-                raise ValueError(f"Limits.{name} must be a positive integer; got {value!r}")
+            if not (value is None and name == "cpu") and (
+                type(value) is not int or value < 1
+            ):
+                raise ValueError(
+                    f"Limits.{name} must be a positive integer; got {value!r}"
+                )
 
     def rlimits(self, sandboxed):
         """``{name: (soft, hard)}`` for ``resource.setrlimit`` in the worker; ``cpu`` must be set."""
         found = {
             "RLIMIT_AS": (self.memory, self.memory),
-            "RLIMIT_CPU": (self.cpu, self.cpu + 5),  # SIGXCPU first; SIGKILL 5 s later if it is ignored
+            # SIGXCPU first; SIGKILL 5 s later if it is ignored
+            "RLIMIT_CPU": (self.cpu, self.cpu + 5),
             "RLIMIT_FSIZE": (self.file_size, self.file_size),
             "RLIMIT_CORE": (0, 0),
         }
@@ -107,7 +115,8 @@ class Limits:
 class Finished:
     """What came back from one worker."""
 
-    result: bytes  # what it wrote to its result pipe (empty if nothing, or more than MAX_RESULT_BYTES)
+    # what it wrote to its result pipe (empty if nothing, or more than MAX_RESULT_BYTES)
+    result: bytes
     log: str  # the last LOG_TAIL characters of its standard output and error
     returncode: int | None  # of the worker (None if killed at the wall-clock limit)
     timed_out: bool
@@ -123,16 +132,22 @@ def check(sandboxed=True):
     if not sandboxed:
         return
     if bwrap() is None:
-        raise SandboxUnavailable(f"bubblewrap (`bwrap`) is not installed; grading needs it. {INSTALL_HINT}.")
+        raise SandboxUnavailable(
+            f"bubblewrap (`bwrap`) is not installed; grading needs it. {INSTALL_HINT}."
+        )
     uid = sandbox_uid(0) if _root_mode() else NOBODY
     args, fds = _bwrap_args(_root_mode(), uid, 1 << 20)
     try:
         command = [*args, "--", *_unprivileged(uid), "/bin/true"]
-        probe = subprocess.run(command, capture_output=True, text=True, timeout=60, pass_fds=fds)
+        probe = subprocess.run(
+            command, capture_output=True, text=True, timeout=60, pass_fds=fds
+        )
     finally:
         _close(fds)
     if probe.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()}. {INSTALL_HINT}.")
+        raise SandboxUnavailable(
+            f"bubblewrap cannot make a sandbox here: {probe.stderr.strip()}. {INSTALL_HINT}."
+        )
 
 
 def _close(fds):
@@ -150,8 +165,14 @@ def _unprivileged(uid):
         return []
     # bwrap ran as root to bind what it needs, in namespaces without a user namespace; the worker never does
     return [
-        "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-        "--no-new-privs", "--",
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
     ]
 
 
@@ -176,7 +197,11 @@ def _data_fd(text):
 def _read_only_paths():
     """{source: destination} of what the worker reads outside /usr: the Python environment, the
     interpreter it was made from, the course package, the worker and its shim."""
-    roots = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
+    roots = [
+        sys.prefix,
+        sys.base_prefix,
+        os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))),
+    ]
     found = {}
     for path in sorted({os.path.abspath(p) for p in roots}):
         inside_usr = path == "/usr" or path.startswith("/usr/")
@@ -191,10 +216,25 @@ def _read_only_paths():
 def _bwrap_args(root_mode, uid, file_size, input_dir=None):
     """bwrap's options for one sandbox, and the pipes they name (to pass to bwrap, then close)."""
     fds = []
-    args = [bwrap(), "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net"]
+    args = [
+        bwrap(),
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+    ]
     args += ["--unshare-uts", "--hostname", "grading", "--unshare-cgroup-try"]
-    if not root_mode:  # bwrap maps the sandbox's uid to ours; as root that would be root
-        args += ["--unshare-user", "--uid", str(uid), "--gid", str(uid), "--disable-userns"]
+    # bwrap maps the sandbox's uid to ours; as root that would be root
+    if not root_mode:
+        args += [
+            "--unshare-user",
+            "--uid",
+            str(uid),
+            "--gid",
+            str(uid),
+            "--disable-userns",
+        ]
     args += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = f"/{name}"
@@ -213,12 +253,21 @@ def _bwrap_args(root_mode, uid, file_size, input_dir=None):
         fd = _data_fd(text)
         fds.append(fd)
         args += ["--perms", "0644", "--ro-bind-data", str(fd), f"/etc/{name}"]
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--proc", "/proc", "--dev", "/dev"]
+    args += [
+        "--ro-bind-try",
+        "/etc/ld.so.cache",
+        "/etc/ld.so.cache",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+    ]
     for folder in ("/tmp", "/dev/shm", INSIDE_WORK):
         args += ["--perms", "1777", "--size", str(2 * file_size), "--tmpfs", folder]
     binds = _read_only_paths()
     made = {"/etc", "/tmp", "/dev", "/dev/shm", INSIDE_WORK}
-    for destination in binds.values():  # bwrap would copy /root's 0700 to the folders it makes
+    # bwrap would copy /root's 0700 to the folders it makes
+    for destination in binds.values():
         for parent in reversed(pathlib.PurePosixPath(destination).parents[:-1]):
             if str(parent) not in made:
                 made.add(str(parent))
@@ -233,7 +282,9 @@ def _bwrap_args(root_mode, uid, file_size, input_dir=None):
 def _environment(home, pythonpath):
     return {
         "HOME": home,
-        "PATH": os.pathsep.join([os.path.join(sys.prefix, "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "PATH": os.pathsep.join(
+            [os.path.join(sys.prefix, "bin"), "/usr/local/bin", "/usr/bin", "/bin"]
+        ),
         "PYTHONPATH": pythonpath,
         "TMPDIR": "/tmp",
         "LANG": "C.UTF-8",
@@ -269,7 +320,8 @@ def _collect(proc, result_fd, log_fd, deadline):
             continue
         ready = [fd for fd, _ in poller.poll(0 if ended else min(left, 0.5) * 1000)]
         if ended and not ready:
-            break  # without a sandbox, a process the worker left behind may hold the pipes open
+            # without a sandbox, a process the worker left behind may hold the pipes open
+            break
         for fd in ready:
             data = os.read(fd, 1 << 16)
             if not data:
@@ -279,7 +331,11 @@ def _collect(proc, result_fd, log_fd, deadline):
                 log = (log + data)[-LOG_TAIL:]
             elif len(result) <= MAX_RESULT_BYTES:
                 result += data
-    return (bytes(result) if len(result) <= MAX_RESULT_BYTES else b""), bytes(log), False
+    return (
+        (bytes(result) if len(result) <= MAX_RESULT_BYTES else b""),
+        bytes(log),
+        False,
+    )
 
 
 def _kill_marked(marker):
@@ -299,10 +355,23 @@ def _command(settings, input_dir, sandboxed, slot, file_size):
     if not sandboxed:
         work = str(input_dir / "work")
         os.mkdir(work)
-        pythonpath = os.pathsep.join([str(SHIM), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-        env = dict(os.environ, HOME=work, PYTHONPATH=pythonpath, **GRADING_ENV, **{MARKER: work})
+        pythonpath = os.pathsep.join(
+            [str(SHIM), os.environ.get("PYTHONPATH", "")]
+        ).rstrip(os.pathsep)
+        env = dict(
+            os.environ,
+            HOME=work,
+            PYTHONPATH=pythonpath,
+            **GRADING_ENV,
+            **{MARKER: work},
+        )
         settings = dict(settings, input=str(input_dir), work=work)
-        return [sys.executable, "-s", str(HERE / "_worker.py"), json.dumps(settings)], env, work, []
+        return (
+            [sys.executable, "-s", str(HERE / "_worker.py"), json.dumps(settings)],
+            env,
+            work,
+            [],
+        )
     root_mode = _root_mode()
     uid = sandbox_uid(slot) if root_mode else NOBODY
     args, fds = _bwrap_args(root_mode, uid, file_size, input_dir)
@@ -327,26 +396,41 @@ def run(config, input_dir, timeout, sandboxed=True, slot=0, file_size=Limits.fil
     log_read, log_write = os.pipe()
     info_read, info_write = os.pipe()
     settings = dict(config, result_fd=result_write)
-    command, env, cwd, fds = _command(settings, pathlib.Path(input_dir), sandboxed, slot, file_size)
+    command, env, cwd, fds = _command(
+        settings, pathlib.Path(input_dir), sandboxed, slot, file_size
+    )
     if sandboxed:
         command[1:1] = ["--info-fd", str(info_write)]
         fds.append(info_write)
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log_write, stderr=log_write,
-            pass_fds=(result_write, *fds), start_new_session=True,
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_write,
+            stderr=log_write,
+            pass_fds=(result_write, *fds),
+            start_new_session=True,
         )
     finally:
         _close({result_write, log_write, info_write, *fds})
     init = _sandbox_init(info_read, started + timeout)
     timed_out = True  # until the worker is seen to end in time
     try:
-        result, log, timed_out = _collect(proc, result_read, log_read, started + timeout)
+        result, log, timed_out = _collect(
+            proc, result_read, log_read, started + timeout
+        )
     finally:
         _close((result_read, log_read))
         _end(proc, init, timed_out, None if sandboxed else cwd)
-    return Finished(result, log.decode(errors="replace"), None if timed_out else proc.returncode, timed_out)
+    return Finished(
+        result,
+        log.decode(errors="replace"),
+        None if timed_out else proc.returncode,
+        timed_out,
+    )
 
 
 def _sandbox_init(info_read, deadline):
@@ -355,7 +439,9 @@ def _sandbox_init(info_read, deadline):
     info = b""
     waiting = select.poll()
     waiting.register(info_read, select.POLLIN)
-    while waiting.poll(max(0.0, deadline - time.monotonic()) * 1000) and (chunk := os.read(info_read, 4096)):
+    while waiting.poll(max(0.0, deadline - time.monotonic()) * 1000) and (
+        chunk := os.read(info_read, 4096)
+    ):
         info += chunk
     os.close(info_read)
     try:
@@ -367,10 +453,12 @@ def _sandbox_init(info_read, deadline):
 def _end(proc, init, timed_out, marker):
     """Kill what is left of the worker and wait until every process of its sandbox has ended."""
     try:
-        if init is None:  # no sandbox (or bwrap failed): the worker's session and marked processes
+        # no sandbox (or bwrap failed): the worker's session and marked processes
+        if init is None:
             os.killpg(proc.pid, signal.SIGKILL)
         elif timed_out:
-            signal.pidfd_send_signal(init, signal.SIGKILL)  # the kernel then kills its namespace
+            # the kernel then kills its namespace
+            signal.pidfd_send_signal(init, signal.SIGKILL)
     except ProcessLookupError:
         pass
     if marker is not None:

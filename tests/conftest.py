@@ -7,7 +7,11 @@ import torch
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    "ci",
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -17,7 +21,11 @@ def _devices():
     found = [pytest.param("cpu", id="cpu")]
     found.append(
         pytest.param(
-            "cuda", id="cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+            "cuda",
+            id="cuda",
+            marks=pytest.mark.skipif(
+                not torch.cuda.is_available(), reason="no CUDA device"
+            ),
         )
     )
     mps = getattr(torch.backends, "mps", None)
@@ -37,7 +45,11 @@ def pytest_terminal_summary(terminalreporter):
     reasons = {}
     for report in terminalreporter.stats.get("skipped", []):
         longrepr = report.longrepr
-        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        reason = (
+            longrepr[2]
+            if isinstance(longrepr, tuple) and len(longrepr) == 3
+            else str(longrepr)
+        )
         reason = reason.removeprefix("Skipped: ")
         reasons[reason] = reasons.get(reason, 0) + 1
     if reasons:

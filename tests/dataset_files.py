@@ -16,13 +16,26 @@ import struct
 
 import numpy as np
 
-CIFAR_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+CIFAR_NAMES = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+]
 
 
 def idx_bytes(array):
     """The IDX encoding of a uint8 array."""
     array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = struct.pack(">I", 0x0800 | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = struct.pack(">I", 0x0800 | array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
     return header + array.tobytes()
 
 
@@ -52,9 +65,13 @@ def write_cifar10(root, per_batch=2, seed=0):
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         data = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
         labels = rng.integers(0, 10, per_batch).tolist()
-        (folder / name).write_bytes(pickle.dumps({"batch_label": name, "data": data, "labels": labels}))
+        (folder / name).write_bytes(
+            pickle.dumps({"batch_label": name, "data": data, "labels": labels})
+        )
         arrays[name] = (data.reshape(per_batch, 3, 32, 32), labels)
-    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": CIFAR_NAMES, "num_vis": 3072}))
+    (folder / "batches.meta").write_bytes(
+        pickle.dumps({"label_names": CIFAR_NAMES, "num_vis": 3072})
+    )
     for path in folder.iterdir():
         md5[path.name] = hashlib.md5(path.read_bytes()).hexdigest()
     return arrays, md5

@@ -5,9 +5,16 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 # the device fixture is function scoped, but it never changes between examples
-with_device = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+with_device = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
-TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10, torch.complex64: 1e-5, torch.complex128: 1e-10}
+TOLERANCE = {
+    torch.float32: 1e-5,
+    torch.float64: 1e-10,
+    torch.complex64: 1e-5,
+    torch.complex128: 1e-10,
+}
 
 
 def assert_matches(out, ref):
@@ -22,7 +29,9 @@ def assert_matches(out, ref):
 def randn(seed, *shape, dtype=torch.float64, device="cpu"):
     """Reproducible standard normal tensor."""
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g, dtype=torch.float64).to(device=device, dtype=dtype)
+    return torch.randn(*shape, generator=g, dtype=torch.float64).to(
+        device=device, dtype=dtype
+    )
 
 
 pairs = st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
@@ -36,11 +45,19 @@ def conv_cases(draw, max_stride=3):
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     padding = draw(
         st.one_of(
-            st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)), st.sampled_from(["valid", "same"])
+            st.integers(0, 2),
+            st.tuples(st.integers(0, 2), st.integers(0, 2)),
+            st.sampled_from(["valid", "same"]),
         )
     )
-    stride = (1, 1) if padding == "same" else (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
-    pads = {"valid": (0, 0), "same": (0, 0)}.get(padding, padding if isinstance(padding, tuple) else (padding,) * 2)
+    stride = (
+        (1, 1)
+        if padding == "same"
+        else (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
+    )
+    pads = {"valid": (0, 0), "same": (0, 0)}.get(
+        padding, padding if isinstance(padding, tuple) else (padding,) * 2
+    )
     extent = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     if padding == "same":
         sizes = [draw(st.integers(1, 12)), draw(st.integers(1, 12))]

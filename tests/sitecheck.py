@@ -79,7 +79,10 @@ def toc_pages(toc=ROOT / "_toc.yml"):
             for item in node:
                 yield from files(item)
 
-    return [f"{pathlib.PurePosixPath(name).with_suffix('')}.html" for name in files(yaml.safe_load(toc.read_text()))]
+    return [
+        f"{pathlib.PurePosixPath(name).with_suffix('')}.html"
+        for name in files(yaml.safe_load(toc.read_text()))
+    ]
 
 
 def html_files(site):
@@ -88,7 +91,11 @@ def html_files(site):
     ``_static`` is left out: the HTML files there are the theme's Jinja templates, not pages.
     """
     site = pathlib.Path(site)
-    return sorted(str(path.relative_to(site)) for path in site.rglob("*.html") if path.relative_to(site).parts[0] != "_static")
+    return sorted(
+        str(path.relative_to(site))
+        for path in site.rglob("*.html")
+        if path.relative_to(site).parts[0] != "_static"
+    )
 
 
 # ---------------------------------------------------------------- static checks: links and anchors
@@ -152,9 +159,15 @@ def link_problems(page, site):
         parts = urllib.parse.urlsplit(url)
         where = f"line {line}: <{tag}> {url!r}"
         if parts.path.startswith("/"):
-            problems.append(f"{where} is absolute: it breaks when the site is served from a sub-folder")
+            problems.append(
+                f"{where} is absolute: it breaks when the site is served from a sub-folder"
+            )
             continue
-        target = (page.parent / urllib.parse.unquote(parts.path)).resolve() if parts.path else page
+        target = (
+            (page.parent / urllib.parse.unquote(parts.path)).resolve()
+            if parts.path
+            else page
+        )
         if target.is_dir():
             target = target / "index.html"
         if not target.is_relative_to(site):
@@ -163,7 +176,9 @@ def link_problems(page, site):
             problems.append(f"{where}: {target.relative_to(site)} does not exist")
         elif parts.fragment and target.suffix == ".html":
             if urllib.parse.unquote(parts.fragment) not in parse_links(target)[0]:
-                problems.append(f"{where}: no id {parts.fragment!r} in {target.relative_to(site)}")
+                problems.append(
+                    f"{where}: no id {parts.fragment!r} in {target.relative_to(site)}"
+                )
     return problems
 
 
@@ -279,7 +294,9 @@ def raw_tex_problems(text):
     []
     """
     return [
-        f"raw TeX {m.group()!r} in '..." + " ".join(text[max(m.start() - 12, 0) : m.end() + 9].split()) + "...'"
+        f"raw TeX {m.group()!r} in '..."
+        + " ".join(text[max(m.start() - 12, 0) : m.end() + 9].split())
+        + "...'"
         for m in _RAW_TEX.finditer(text)
     ]
 
@@ -292,7 +309,9 @@ def wait_for_mathjax(page):
 def math_problems(page):
     """Formulas that MathJax did not typeset, its error messages, and raw TeX left in the prose."""
     wait_for_mathjax(page)
-    return page.evaluate(_UNTYPESET_FORMULAS) + raw_tex_problems(page.evaluate(_PROSE_TEXT))
+    return page.evaluate(_UNTYPESET_FORMULAS) + raw_tex_problems(
+        page.evaluate(_PROSE_TEXT)
+    )
 
 
 def image_problems(page):
@@ -305,23 +324,33 @@ def overflow_problems(page):
     found = page.evaluate(_OVERFLOW)
     if found["scrollWidth"] <= found["width"]:
         return []
-    return [f"page is {found['scrollWidth']} px wide in a {found['width']} px viewport; sticking out: "
-            + ", ".join(found["sticking"])]
+    return [
+        f"page is {found['scrollWidth']} px wide in a {found['width']} px viewport; sticking out: "
+        + ", ".join(found["sticking"])
+    ]
 
 
 def copy_button_problems(page):
     """Code cells without a copy button (sphinx-copybutton adds them when the page loads)."""
-    return [f"no copy button on the code cell starting {line!r}" for line in page.evaluate(_MISSING_COPY_BUTTONS)]
+    return [
+        f"no copy button on the code cell starting {line!r}"
+        for line in page.evaluate(_MISSING_COPY_BUTTONS)
+    ]
 
 
 def wide_code_problems(page):
     """Code cells that scroll sideways at the current width: their code is cut behind a scrollbar."""
-    return [f"code cell scrolls sideways at line {line!r}" for line in page.evaluate(_WIDE_CODE)]
+    return [
+        f"code cell scrolls sideways at line {line!r}"
+        for line in page.evaluate(_WIDE_CODE)
+    ]
 
 
 def stream_problems(page):
     """Cells whose output is split into consecutive stream boxes (stdout and stderr not merged)."""
-    return [f"output split into boxes: {text!r}" for text in page.evaluate(_SPLIT_STREAMS)]
+    return [
+        f"output split into boxes: {text!r}" for text in page.evaluate(_SPLIT_STREAMS)
+    ]
 
 
 def caption_problems(page):
@@ -376,7 +405,9 @@ def visit(context, url, screenshot=None, full_page=False):
     def route(request_route):
         parts = urllib.parse.urlsplit(request_route.request.url)
         if parts.scheme in ("http", "https") and parts.hostname != "127.0.0.1":
-            problems["external"].append(f"blocked request to {request_route.request.url}")
+            problems["external"].append(
+                f"blocked request to {request_route.request.url}"
+            )
             request_route.abort()
         else:
             request_route.continue_()
@@ -395,9 +426,13 @@ def visit(context, url, screenshot=None, full_page=False):
     page.on("pageerror", lambda error: on_error(f"uncaught {error}"))
     try:
         response = page.goto(url, wait_until="load")
-        problems["status"] = [] if response is not None and response.status == 200 else [
-            f"HTTP {response.status if response is not None else 'no response'} for {url}"
-        ]
+        problems["status"] = (
+            []
+            if response is not None and response.status == 200
+            else [
+                f"HTTP {response.status if response is not None else 'no response'} for {url}"
+            ]
+        )
         problems["math"] = math_problems(page)
         problems["images"] = image_problems(page)
         problems["copy buttons"] = copy_button_problems(page)

@@ -21,7 +21,10 @@ class TestRow:
         assert row.ratio is None and row.met is None and row.status.startswith("FAILED")
 
     def test_table_counts_targets(self):
-        rows = [Row("s", "c", "a", 1.0, "r", 1.0, limit=1.3), Row("s", "c", "b", 3.0, "r", 1.0, limit=1.3)]
+        rows = [
+            Row("s", "c", "a", 1.0, "r", 1.0, limit=1.3),
+            Row("s", "c", "b", 3.0, "r", 1.0, limit=1.3),
+        ]
         text = table(rows, {"cpu": "test"})
         assert "Targets met: 1 of 2" in text and "MISSED" in text
 
@@ -31,7 +34,10 @@ class TestMemoryGuard:
         from coursekit.bench.layers import backward_bytes
 
         # 256x256, 16 channels, 31x31 "same": 65,536 outputs of 16 * 961 values, float32
-        assert backward_bytes((1, 16, 256, 256), (16, 16, 31, 31), 1, 15) == 4 * 65536 * 16 * 961
+        assert (
+            backward_bytes((1, 16, 256, 256), (16, 16, 31, 31), 1, 15)
+            == 4 * 65536 * 16 * 961
+        )
         assert backward_bytes((2, 1, 5, 5), (1, 1, 3, 3), 2, 0) == 4 * 2 * 4 * 9
 
     def test_memory_is_positive(self):
@@ -56,7 +62,9 @@ def test_small_resnet_with_coursekit_layers_computes_the_same_function():
 @pytest.mark.slow
 def test_quick_mode_runs_checks_and_writes_finite_json(tmp_path, capsys):
     path = tmp_path / "bench.json"
-    assert main(["--quick", "--json", str(path), "--device", "cpu"]) == 0, "a correctness check failed"
+    assert main(["--quick", "--json", str(path), "--device", "cpu"]) == 0, (
+        "a correctness check failed"
+    )
     out = capsys.readouterr().out
     assert "Machine:" in out and "Targets met:" in out
     result = json.loads(path.read_text())
@@ -77,7 +85,9 @@ class TestPlots:
 
         from coursekit.bench import plots
 
-        result = plots.load(pathlib.Path(__file__).parent.parent / "book" / "data" / "benchmarks.json")
+        result = plots.load(
+            pathlib.Path(__file__).parent.parent / "book" / "data" / "benchmarks.json"
+        )
         fig, axes = plt.subplots(1, 3)
         plots.plot_convolve(result, axes[0])
         plots.plot_integers(result, axes[1])
@@ -90,12 +100,32 @@ class TestNewPlots:
     """The FFT and Winograd figures, from rows shaped like the benchmark's."""
 
     ROWS = [
-        {"suite": "fft", "case": f"n={n:,} ({kind})", "subject": "coursekit.fft.fft", "seconds": t,
-         "reference": "numpy.fft.fft", "reference_seconds": t / 5, "status": "ok", "ratio": 5.0}
-        for n, kind, t in [(1024, "radix-2", 1e-4), (4096, "radix-2", 5e-4), (4099, "Bluestein", 3e-3)]
+        {
+            "suite": "fft",
+            "case": f"n={n:,} ({kind})",
+            "subject": "coursekit.fft.fft",
+            "seconds": t,
+            "reference": "numpy.fft.fft",
+            "reference_seconds": t / 5,
+            "status": "ok",
+            "ratio": 5.0,
+        }
+        for n, kind, t in [
+            (1024, "radix-2", 1e-4),
+            (4096, "radix-2", 5e-4),
+            (4099, "Bluestein", 3e-3),
+        ]
     ] + [
-        {"suite": "conv2d", "case": "VGG-16 conv3_3 [cpu]", "subject": f"{m} forward", "seconds": t,
-         "reference": "im2col forward", "reference_seconds": 0.05, "status": "ok", "ratio": t / 0.05}
+        {
+            "suite": "conv2d",
+            "case": "VGG-16 conv3_3 [cpu]",
+            "subject": f"{m} forward",
+            "seconds": t,
+            "reference": "im2col forward",
+            "reference_seconds": 0.05,
+            "status": "ok",
+            "ratio": t / 0.05,
+        }
         for m, t in [("winograd", 0.03), ("winograd4x4", 0.025)]
     ]
 

@@ -41,7 +41,11 @@ def test_every_page_in_book_is_in_the_toc():
 
 
 def test_every_toc_entry_exists():
-    missing = {f for f in toc_files() if not any((ROOT / f).with_suffix(s).exists() for s in (".ipynb", ".md"))}
+    missing = {
+        f
+        for f in toc_files()
+        if not any((ROOT / f).with_suffix(s).exists() for s in (".ipynb", ".md"))
+    }
     assert not missing, f"_toc.yml names files that do not exist: {sorted(missing)}"
 
 
@@ -61,30 +65,49 @@ def _source(cell):
 def test_six_parts_of_section_pages():
     assert len(PARTS) == 6
     for part in PARTS:
-        assert list(part.parent.glob("[0-9]*.ipynb")), f"{part.parent.name} has no section pages"
+        assert list(part.parent.glob("[0-9]*.ipynb")), (
+            f"{part.parent.name} has no section pages"
+        )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS])
+@pytest.mark.parametrize(
+    "path", NOTEBOOKS, ids=[f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS]
+)
 def test_notebook_is_committed_with_outputs(path):
     code = [c for c in _cells(path) if c["cell_type"] == "code"]
-    assert code and all(c.get("execution_count") for c in code), "execute the notebook before committing it"
+    assert code and all(c.get("execution_count") for c in code), (
+        "execute the notebook before committing it"
+    )
     assert any(c["outputs"] for c in code)
     assert _source(_cells(path)[0]).startswith("# "), "a page starts with its title"
 
 
-@pytest.mark.parametrize("path", SECTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in SECTIONS])
+@pytest.mark.parametrize(
+    "path", SECTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in SECTIONS]
+)
 class TestSectionPage:
     def test_set_up_cell_is_hidden_on_the_website(self, path):
         first_code = next(c for c in _cells(path) if c["cell_type"] == "code")
-        assert "remove-cell" in first_code["metadata"].get("tags", []), "tag the set-up cell remove-cell"
+        assert "remove-cell" in first_code["metadata"].get("tags", []), (
+            "tag the set-up cell remove-cell"
+        )
 
     def test_ends_with_exercises(self, path):
-        headings = [line for c in _cells(path) if c["cell_type"] == "markdown"
-                    for line in _source(c).splitlines() if line.startswith("## ")]
+        headings = [
+            line
+            for c in _cells(path)
+            if c["cell_type"] == "markdown"
+            for line in _source(c).splitlines()
+            if line.startswith("## ")
+        ]
         assert headings and headings[-1].startswith("## Exercises")
 
     def test_reads_in_one_sitting(self, path):
-        words = sum(len(_source(c).split()) for c in _cells(path) if c["cell_type"] == "markdown")
+        words = sum(
+            len(_source(c).split())
+            for c in _cells(path)
+            if c["cell_type"] == "markdown"
+        )
         assert words <= 2500, f"{words} words: split the page"
 
 
@@ -92,15 +115,21 @@ def _tagged_cells():
     for path in NOTEBOOKS:
         for index, cell in enumerate(_cells(path)):
             if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
-                yield pytest.param(path, cell, id=f"{path.parent.name}/{path.stem}:{index}")
+                yield pytest.param(
+                    path, cell, id=f"{path.parent.name}/{path.stem}:{index}"
+                )
 
 
 @pytest.mark.parametrize("path, cell", list(_tagged_cells()))
 def test_machine_dependent_cell_says_why_and_asserts(path, cell):
     """A cell kept out of nbval's exact comparison states its reason and checks its results."""
     source = _source(cell)
-    assert source.startswith("# machine-dependent: "), "start the cell with '# machine-dependent: <reason>'"
-    assert re.search(r"^\s*assert ", source, re.M), "assert the cell's results with measured tolerances"
+    assert source.startswith("# machine-dependent: "), (
+        "start the cell with '# machine-dependent: <reason>'"
+    )
+    assert re.search(r"^\s*assert ", source, re.M), (
+        "assert the cell's results with measured tolerances"
+    )
 
 
 GLUE_PLAIN = "application/papermill.record/text/plain"
@@ -117,14 +146,20 @@ def _glued_text(path):
     return values
 
 
-@pytest.mark.parametrize("path", SECTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in SECTIONS])
+@pytest.mark.parametrize(
+    "path", SECTIONS, ids=[f"{p.parent.name}/{p.stem}" for p in SECTIONS]
+)
 def test_glued_numbers_are_python_numbers(path):
     """A NumPy or torch scalar is glued as ``np.float64(0.97)``, which the page then shows as
     that text, and which a format spec (``{glue:text}`key:.2f```) cannot read: the build fails."""
     from myst_nb.core.variables import format_plain_text
 
     glued = _glued_text(path)
-    wrapped = {name: text for name, text in glued.items() if re.match(r"(np|numpy|torch)\.|tensor\(|array\(", text)}
+    wrapped = {
+        name: text
+        for name, text in glued.items()
+        if re.match(r"(np|numpy|torch)\.|tensor\(|array\(", text)
+    }
     assert not wrapped, f"glue float(...) or int(...) of these: {wrapped}"
     markdown = "".join(_source(c) for c in _cells(path) if c["cell_type"] == "markdown")
     for name, spec in re.findall(r"\{glue(?::text)?\}`([^`:]+):([^`]+)`", markdown):

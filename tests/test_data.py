@@ -1,11 +1,11 @@
 import os
 import re
 
-import dataset_files
 import numpy as np
 import pytest
 import torch
 
+import dataset_files
 from coursekit import data
 from coursekit._torchvision import import_torchvision
 
@@ -16,7 +16,9 @@ class TestDigits:
         test_x, test_y = data.digits(split="test", format="tensors")
         assert train_x.shape[1:] == (1, 28, 28) and train_x.dtype == torch.float32
         assert len(train_y) + len(test_y) == 1797
-        share = torch.bincount(test_y, minlength=10) / torch.bincount(torch.cat([train_y, test_y]), minlength=10)
+        share = torch.bincount(test_y, minlength=10) / torch.bincount(
+            torch.cat([train_y, test_y]), minlength=10
+        )
         assert torch.all((share - 0.25).abs() < 0.02)
 
     def test_train_and_test_are_disjoint(self):
@@ -50,9 +52,21 @@ class TestDigits:
         [
             ({"size": 4}, ValueError, "size must be >= 8; got 4"),
             ({"size": 28.0}, TypeError, "size must be an int; got float"),
-            ({"split": "validation"}, ValueError, r"split must be one of 'train', 'test', 'all'; got 'validation'"),
-            ({"format": "numpy"}, ValueError, "format must be one of 'dataset', 'tensors'"),
-            ({"test_fraction": 1.5}, ValueError, "test_fraction must be a number strictly between 0 and 1"),
+            (
+                {"split": "validation"},
+                ValueError,
+                r"split must be one of 'train', 'test', 'all'; got 'validation'",
+            ),
+            (
+                {"format": "numpy"},
+                ValueError,
+                "format must be one of 'dataset', 'tensors'",
+            ),
+            (
+                {"test_fraction": 1.5},
+                ValueError,
+                "test_fraction must be a number strictly between 0 and 1",
+            ),
             ({"seed": -2}, ValueError, "seed must be >= 0"),
         ],
     )
@@ -70,14 +84,18 @@ class TestPhoto:
     def test_grayscale_weights(self):
         rgb = data.photo("grace_hopper")
         grey = data.photo("grace_hopper", grayscale=True)
-        np.testing.assert_allclose(grey, 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2])
+        np.testing.assert_allclose(
+            grey, 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+        )
 
     def test_mri(self):
         img = data.photo("mri")
         assert img.shape == (256, 256) and img.max() == 1.0
 
     def test_unknown_name(self):
-        with pytest.raises(ValueError, match=r"name must be one of 'grace_hopper', 'mri'; got 'lena'"):
+        with pytest.raises(
+            ValueError, match=r"name must be one of 'grace_hopper', 'mri'; got 'lena'"
+        ):
             data.photo("lena")
 
     def test_grayscale_type(self):
@@ -103,7 +121,11 @@ def cifar_checksums(monkeypatch):
     cls = import_torchvision().datasets.CIFAR10
 
     def accept(md5):
-        monkeypatch.setattr(cls, "train_list", [[f"data_batch_{i}", md5[f"data_batch_{i}"]] for i in range(1, 6)])
+        monkeypatch.setattr(
+            cls,
+            "train_list",
+            [[f"data_batch_{i}", md5[f"data_batch_{i}"]] for i in range(1, 6)],
+        )
         monkeypatch.setattr(cls, "test_list", [["test_batch", md5["test_batch"]]])
         monkeypatch.setattr(cls, "meta", {**cls.meta, "md5": md5["batches.meta"]})
 
@@ -111,7 +133,9 @@ def cifar_checksums(monkeypatch):
 
 
 class TestRealDatasets:
-    @pytest.mark.parametrize("loader, folder", [(data.mnist, "MNIST"), (data.fashion_mnist, "FashionMNIST")])
+    @pytest.mark.parametrize(
+        "loader, folder", [(data.mnist, "MNIST"), (data.fashion_mnist, "FashionMNIST")]
+    )
     def test_reads_idx_files(self, tmp_path, loader, folder):
         arrays = dataset_files.write_mnist(tmp_path, folder)
         for split, prefix in (("train", "train"), ("test", "t10k")):
@@ -119,7 +143,11 @@ class TestRealDatasets:
             images, labels = arrays[prefix]
             assert len(ds) == len(labels)
             image, label = ds[1]
-            assert image.dtype == torch.float32 and image.shape == (1, 28, 28) and type(image) is torch.Tensor
+            assert (
+                image.dtype == torch.float32
+                and image.shape == (1, 28, 28)
+                and type(image) is torch.Tensor
+            )
             np.testing.assert_allclose(image[0].numpy(), images[1] / 255, atol=1e-6)
             assert label == labels[1]
 
@@ -130,26 +158,39 @@ class TestRealDatasets:
         assert len(train) == 10 and len(test) == 2 and train.classes[3] == "cat"
         image, label = train[2]  # the first image of data_batch_2
         assert image.shape == (3, 32, 32) and image.dtype == torch.float32
-        np.testing.assert_allclose(image.numpy(), arrays["data_batch_2"][0][0] / 255, atol=1e-6)
+        np.testing.assert_allclose(
+            image.numpy(), arrays["data_batch_2"][0][0] / 255, atol=1e-6
+        )
         assert label == arrays["data_batch_2"][1][0]
 
     def test_trains_in_batches(self, tmp_path):
         dataset_files.write_mnist(tmp_path, sizes=(6, 2))
-        images, labels = next(iter(torch.utils.data.DataLoader(data.mnist(root=tmp_path), batch_size=4)))
+        images, labels = next(
+            iter(torch.utils.data.DataLoader(data.mnist(root=tmp_path), batch_size=4))
+        )
         assert images.shape == (4, 1, 28, 28) and labels.dtype == torch.int64
 
-    @pytest.mark.parametrize("loader, name, folder", [(data.mnist, "MNIST", "MNIST/raw"),
-                                                      (data.fashion_mnist, "FashionMNIST", "FashionMNIST/raw"),
-                                                      (data.cifar10, "CIFAR10", "cifar-10-batches-py")])
+    @pytest.mark.parametrize(
+        "loader, name, folder",
+        [
+            (data.mnist, "MNIST", "MNIST/raw"),
+            (data.fashion_mnist, "FashionMNIST", "FashionMNIST/raw"),
+            (data.cifar10, "CIFAR10", "cifar-10-batches-py"),
+        ],
+    )
     def test_offline_error_says_how_to_download(self, tmp_path, loader, name, folder):
-        message = (rf"{name} is not in {re.escape(str(tmp_path / folder))}\. Download it once \(.*needs the "
-                   rf"internet\) with coursekit\.data\.{loader.__name__}\(download=True\)")
+        message = (
+            rf"{name} is not in {re.escape(str(tmp_path / folder))}\. Download it once \(.*needs the "
+            rf"internet\) with coursekit\.data\.{loader.__name__}\(download=True\)"
+        )
         with pytest.raises(FileNotFoundError, match=message):
             loader(root=tmp_path)
 
     def test_download_asks_torchvision(self, tmp_path, monkeypatch):
         cls = import_torchvision().datasets.MNIST
-        monkeypatch.setattr(cls, "download", lambda self: dataset_files.write_mnist(self.root))
+        monkeypatch.setattr(
+            cls, "download", lambda self: dataset_files.write_mnist(self.root)
+        )
         assert len(data.mnist(root=tmp_path, download=True)) == 5
 
     def test_default_folder(self, tmp_path, monkeypatch):
@@ -163,9 +204,17 @@ class TestRealDatasets:
     @pytest.mark.parametrize(
         "kwargs, error, message",
         [
-            ({"split": "all"}, ValueError, r"split must be one of 'train', 'test'; got 'all'"),
+            (
+                {"split": "all"},
+                ValueError,
+                r"split must be one of 'train', 'test'; got 'all'",
+            ),
             ({"download": "yes"}, TypeError, "download must be a bool; got str"),
-            ({"root": 3}, TypeError, r"root must be a path \(str or os.PathLike\); got int"),
+            (
+                {"root": 3},
+                TypeError,
+                r"root must be a path \(str or os.PathLike\); got int",
+            ),
         ],
     )
     def test_bad_input(self, kwargs, error, message):
@@ -183,8 +232,12 @@ class TestDatasetSwitch:
         dataset_files.write_mnist(tmp_path, "FashionMNIST")
         monkeypatch.setenv("COURSEKIT_DATASET", "fashion_mnist")
         assert len(data.dataset(root=tmp_path)) == 5
-        assert len(data.dataset("digits", split="train")) == 1347  # a name wins over the variable
-        assert data.dataset_name() == "fashion_mnist" and data.dataset_name("digits") == "digits"
+        # a name wins over the variable
+        assert len(data.dataset("digits", split="train")) == 1347
+        assert (
+            data.dataset_name() == "fashion_mnist"
+            and data.dataset_name("digits") == "digits"
+        )
 
     def test_digits_size(self, monkeypatch):
         monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
@@ -192,8 +245,11 @@ class TestDatasetSwitch:
 
     def test_unknown_name(self, monkeypatch):
         monkeypatch.setenv("COURSEKIT_DATASET", "imagenet")
-        with pytest.raises(ValueError, match=r"COURSEKIT_DATASET must be one of 'digits', 'mnist', "
-                                             r"'fashion_mnist', 'cifar10'; got 'imagenet'"):
+        with pytest.raises(
+            ValueError,
+            match=r"COURSEKIT_DATASET must be one of 'digits', 'mnist', "
+            r"'fashion_mnist', 'cifar10'; got 'imagenet'",
+        ):
             data.dataset()
         with pytest.raises(ValueError, match=r"name must be one of 'digits'"):
             data.dataset("svhn")
@@ -201,7 +257,9 @@ class TestDatasetSwitch:
 
 class TestTransformed:
     def test_applies_the_transform_on_each_read(self):
-        base = torch.utils.data.TensorDataset(torch.arange(6.0).reshape(3, 1, 1, 2), torch.tensor([0, 1, 2]))
+        base = torch.utils.data.TensorDataset(
+            torch.arange(6.0).reshape(3, 1, 1, 2), torch.tensor([0, 1, 2])
+        )
         calls = []
         ds = data.Transformed(base, lambda image: calls.append(1) or image * 10)
         assert len(ds) == 3 and isinstance(ds, torch.utils.data.Dataset)
@@ -214,7 +272,9 @@ class TestTransformed:
         import_torchvision()
         from torchvision.transforms import v2
 
-        ds = data.Transformed(data.digits(size=16, split="test"), v2.RandomCrop(16, padding=2))
+        ds = data.Transformed(
+            data.digits(size=16, split="test"), v2.RandomCrop(16, padding=2)
+        )
         torch.manual_seed(0)
         a = ds[0][0]
         b = ds[0][0]
@@ -223,18 +283,32 @@ class TestTransformed:
     def test_bad_arguments(self):
         with pytest.raises(TypeError, match="transform must be callable; got int"):
             data.Transformed(data.digits(size=8, split="test"), 3)
-        with pytest.raises(TypeError, match="dataset must be a Dataset with __getitem__ and __len__; got int"):
+        with pytest.raises(
+            TypeError,
+            match="dataset must be a Dataset with __getitem__ and __len__; got int",
+        ):
             data.Transformed(3, abs)
 
 
 class TestTransformOnce:
     def test_transforms_every_image_once_in_order(self):
-        base = torch.utils.data.TensorDataset(torch.arange(6.0).reshape(3, 1, 1, 2), torch.tensor([0, 1, 2]))
+        base = torch.utils.data.TensorDataset(
+            torch.arange(6.0).reshape(3, 1, 1, 2), torch.tensor([0, 1, 2])
+        )
         calls = []
-        moved = data.transform_once(base, lambda image: calls.append(1) or image.flip(-1))
+        moved = data.transform_once(
+            base, lambda image: calls.append(1) or image.flip(-1)
+        )
         assert len(calls) == 3 and isinstance(moved, torch.utils.data.TensorDataset)
-        assert moved.tensors[0].tolist() == [[[[1.0, 0.0]]], [[[3.0, 2.0]]], [[[5.0, 4.0]]]]
-        assert moved.tensors[1].tolist() == [0, 1, 2] and moved.tensors[1].dtype == torch.int64
+        assert moved.tensors[0].tolist() == [
+            [[[1.0, 0.0]]],
+            [[[3.0, 2.0]]],
+            [[[5.0, 4.0]]],
+        ]
+        assert (
+            moved.tensors[1].tolist() == [0, 1, 2]
+            and moved.tensors[1].dtype == torch.int64
+        )
         moved[0]
         assert len(calls) == 3  # reading does not transform again
 
@@ -248,27 +322,58 @@ class TestTransformOnce:
         expected_next = torch.rand(1)
         torch.manual_seed(7)
         a = data.transform_once(test, move, seed=1)
-        assert torch.equal(torch.rand(1), expected_next)  # the global generator is restored
+        assert torch.equal(
+            torch.rand(1), expected_next
+        )  # the global generator is restored
         b = data.transform_once(test, move, seed=1)
         c = data.transform_once(test, move, seed=2)
-        assert a.tensors[0].shape == (450, 1, 16, 16) and type(a.tensors[0]) is torch.Tensor
-        assert torch.equal(a.tensors[0], b.tensors[0]) and not torch.equal(a.tensors[0], c.tensors[0])
+        assert (
+            a.tensors[0].shape == (450, 1, 16, 16)
+            and type(a.tensors[0]) is torch.Tensor
+        )
+        assert torch.equal(a.tensors[0], b.tensors[0]) and not torch.equal(
+            a.tensors[0], c.tensors[0]
+        )
         assert torch.equal(a.tensors[1], test.tensors[1])
 
     def test_real_dataset_labels(self, tmp_path):
         dataset_files.write_mnist(tmp_path, sizes=(4, 2))
-        moved = data.transform_once(data.mnist("test", root=tmp_path), lambda image: 1 - image)
-        assert moved.tensors[0].shape == (2, 1, 28, 28) and moved.tensors[1].dtype == torch.int64
+        moved = data.transform_once(
+            data.mnist("test", root=tmp_path), lambda image: 1 - image
+        )
+        assert (
+            moved.tensors[0].shape == (2, 1, 28, 28)
+            and moved.tensors[1].dtype == torch.int64
+        )
 
     @pytest.mark.parametrize(
         "args, error, message",
         [
-            ((3, abs), TypeError, "dataset must be a Dataset with __getitem__ and __len__; got int"),
-            ((torch.utils.data.TensorDataset(torch.zeros(0, 1)), abs), ValueError, "dataset must not be empty"),
-            ((data.digits(size=8, split="test"), 3), TypeError, "transform must be callable; got int"),
-            ((data.digits(size=8, split="test"), lambda image: image.tolist()), TypeError,
-             "transform must return a tensor; got list"),
-            ((data.digits(size=8, split="test"), abs, -1), ValueError, "seed must be >= 0; got -1"),
+            (
+                (3, abs),
+                TypeError,
+                "dataset must be a Dataset with __getitem__ and __len__; got int",
+            ),
+            (
+                (torch.utils.data.TensorDataset(torch.zeros(0, 1)), abs),
+                ValueError,
+                "dataset must not be empty",
+            ),
+            (
+                (data.digits(size=8, split="test"), 3),
+                TypeError,
+                "transform must be callable; got int",
+            ),
+            (
+                (data.digits(size=8, split="test"), lambda image: image.tolist()),
+                TypeError,
+                "transform must return a tensor; got list",
+            ),
+            (
+                (data.digits(size=8, split="test"), abs, -1),
+                ValueError,
+                "seed must be >= 0; got -1",
+            ),
         ],
     )
     def test_bad_arguments(self, args, error, message):

@@ -8,7 +8,8 @@ import torch
 from coursekit import distributed
 from coursekit.distributed import launch, main, train
 
-SMALL = dict(epochs=1, batch_size=256, size=8)  # 5 steps of a global batch of 256 digits
+# 5 steps of a global batch of 256 digits
+SMALL = dict(epochs=1, batch_size=256, size=8)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -28,7 +29,10 @@ def single(one_thread):
 class TestTrain:
     def test_result(self, single):
         assert single["world_size"] == 1 and len(single["losses"]) == 1347 // 256
-        assert "conv1.weight" in single["state_dict"] and single["state_dict"]["conv1.weight"].device.type == "cpu"
+        assert (
+            "conv1.weight" in single["state_dict"]
+            and single["state_dict"]["conv1.weight"].device.type == "cpu"
+        )
 
     def test_repeatable(self, single):
         again = train(**SMALL)
@@ -39,7 +43,9 @@ class TestTrain:
         assert sum(losses[-5:]) < sum(losses[:5])
 
     def test_device(self):
-        with pytest.raises(ValueError, match="device must be one of 'cpu', 'cuda'; got 'tpu'"):
+        with pytest.raises(
+            ValueError, match="device must be one of 'cpu', 'cuda'; got 'tpu'"
+        ):
             train(device="tpu")
 
     def test_batch_size(self):
@@ -52,13 +58,19 @@ class TestLaunch:
     def test_two_processes_equal_one(self, single):
         double = launch(2, **SMALL)
         assert double["world_size"] == 2
-        torch.testing.assert_close(double["losses"], single["losses"], rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(
+            double["losses"], single["losses"], rtol=1e-5, atol=1e-6
+        )
         assert list(double["state_dict"]) == list(single["state_dict"])
         for key, value in single["state_dict"].items():
-            torch.testing.assert_close(double["state_dict"][key], value, rtol=1e-4, atol=1e-6)
+            torch.testing.assert_close(
+                double["state_dict"][key], value, rtol=1e-4, atol=1e-6
+            )
 
     def test_unknown_option(self):
-        with pytest.raises(ValueError, match="options must be among .*epochs.*; got learning_rate"):
+        with pytest.raises(
+            ValueError, match="options must be among .*epochs.*; got learning_rate"
+        ):
             launch(2, learning_rate=0.1)
 
     def test_nproc(self):
@@ -68,10 +80,15 @@ class TestLaunch:
     def test_failure_shows_output(self, monkeypatch):
         def failed(command, **kwargs):
             assert command[1:4] == ["-m", "torch.distributed.run", "--standalone"]
-            return subprocess.CompletedProcess(command, 1, stdout="", stderr="ValueError: batch_size must be")
+            return subprocess.CompletedProcess(
+                command, 1, stdout="", stderr="ValueError: batch_size must be"
+            )
 
         monkeypatch.setattr(distributed.subprocess, "run", failed)
-        with pytest.raises(RuntimeError, match="torchrun exited with 1:\nValueError: batch_size must be"):
+        with pytest.raises(
+            RuntimeError,
+            match="torchrun exited with 1:\nValueError: batch_size must be",
+        ):
             launch(2, batch_size=255)
 
 

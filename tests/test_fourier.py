@@ -37,7 +37,9 @@ def signals(draw, shape, complex_allowed=True):
 
 
 def vectors(min_size=1, max_size=13, complex_allowed=True):
-    return st.integers(min_size, max_size).flatmap(lambda n: signals((n,), complex_allowed))
+    return st.integers(min_size, max_size).flatmap(
+        lambda n: signals((n,), complex_allowed)
+    )
 
 
 def cyclic_reference(c, d):
@@ -88,8 +90,11 @@ class TestShiftMatrix:
         np.testing.assert_allclose(C, scipy.linalg.circulant(c).T)
         F = fourier_matrix(n)  # the lecture: eigenvectors F's columns, eigenvalues F c
         np.testing.assert_allclose(C @ F, F @ np.diag(F @ c), atol=1e-8)
-        S = P.T  # SciPy's first-column circulant is the same polynomial in the down-shift
-        np.testing.assert_allclose(sum(c[k] * np.linalg.matrix_power(S, k) for k in range(n)), circulant(c))
+        # SciPy's first-column circulant is the same polynomial in the down-shift
+        S = P.T
+        np.testing.assert_allclose(
+            sum(c[k] * np.linalg.matrix_power(S, k) for k in range(n)), circulant(c)
+        )
 
     @pytest.mark.parametrize("n", [1, 2, 5, 6])
     def test_fourier_columns_are_eigenvectors(self, n):
@@ -114,11 +119,17 @@ class TestCirculant:
     def test_product_is_cyclic_convolution_and_commutes(self, cd):
         c, d = cd
         np.testing.assert_allclose(circulant(c) @ d, cyclic_reference(c, d), atol=1e-8)
-        np.testing.assert_allclose(circulant(c) @ circulant(d), circulant(cyclic_reference(c, d)), atol=1e-8)
-        np.testing.assert_allclose(circulant(c) @ circulant(d), circulant(d) @ circulant(c), atol=1e-8)
+        np.testing.assert_allclose(
+            circulant(c) @ circulant(d), circulant(cyclic_reference(c, d)), atol=1e-8
+        )
+        np.testing.assert_allclose(
+            circulant(c) @ circulant(d), circulant(d) @ circulant(c), atol=1e-8
+        )
 
     def test_integers_lists_and_batches(self):
-        np.testing.assert_array_equal(circulant([1, 2, 3]), [[1, 3, 2], [2, 1, 3], [3, 2, 1]])
+        np.testing.assert_array_equal(
+            circulant([1, 2, 3]), [[1, 3, 2], [2, 1, 3], [3, 2, 1]]
+        )
         assert circulant([1, 2, 3]).dtype == np.asarray([1, 2, 3]).dtype
         batch = np.arange(12.0).reshape(2, 2, 3)
         np.testing.assert_array_equal(circulant(batch), scipy.linalg.circulant(batch))
@@ -128,10 +139,14 @@ class TestCirculant:
         c = torch.arange(5, dtype=torch.float32, device=device)
         C = circulant(c)
         assert C.device.type == device.type and C.dtype == torch.float32
-        np.testing.assert_array_equal(C.cpu().numpy(), scipy.linalg.circulant(np.arange(5.0)))
+        np.testing.assert_array_equal(
+            C.cpu().numpy(), scipy.linalg.circulant(np.arange(5.0))
+        )
 
     def test_errors(self):
-        with pytest.raises(ValueError, match=r"c must have at least one entry; got shape \(0,\)"):
+        with pytest.raises(
+            ValueError, match=r"c must have at least one entry; got shape \(0,\)"
+        ):
             circulant([])
 
 
@@ -144,20 +159,26 @@ class TestCirculantEigenvalues:
         np.testing.assert_allclose(circulant(c) @ F, F @ np.diag(lam), atol=1e-7)
         np.testing.assert_allclose(lam, F.conj() @ c, atol=1e-8)
 
-    @given(st.integers(1, 13).flatmap(lambda n: st.tuples(signals((n,)), signals((n,)))))
+    @given(
+        st.integers(1, 13).flatmap(lambda n: st.tuples(signals((n,)), signals((n,))))
+    )
     def test_convolution_rule_in_both_conventions(self, cd):
         c, d = cd
         F = fourier_matrix(len(c))
         cd_cyclic = cyclic_reference(c, d)
         np.testing.assert_allclose(F @ cd_cyclic, (F @ c) * (F @ d), atol=1e-6)
         np.testing.assert_allclose(
-            circulant_eigenvalues(cd_cyclic), circulant_eigenvalues(c) * circulant_eigenvalues(d), atol=1e-6
+            circulant_eigenvalues(cd_cyclic),
+            circulant_eigenvalues(c) * circulant_eigenvalues(d),
+            atol=1e-6,
         )
 
     def test_lecture_two_by_two(self):
         # (3 + x)(1 + 2x) cyclically with n = 2 is 5 + 7x; F = [[1, 1], [1, -1]]
         np.testing.assert_allclose(circulant_eigenvalues([5, 7]), [12, -2])
-        np.testing.assert_allclose(circulant_eigenvalues([3, 1]) * circulant_eigenvalues([1, 2]), [12, -2])
+        np.testing.assert_allclose(
+            circulant_eigenvalues([3, 1]) * circulant_eigenvalues([1, 2]), [12, -2]
+        )
 
     def test_torch(self, device):
         c = torch.tensor([2.0, 1.0, 0.0, 1.0], dtype=torch.float64, device=device)
@@ -187,7 +208,9 @@ class TestFftConvolve:
         try:
             expected = scipy.signal.fftconvolve(x, h, mode)
         except ValueError:
-            with pytest.raises(ValueError, match="mode='valid' needs one input at least as large"):
+            with pytest.raises(
+                ValueError, match="mode='valid' needs one input at least as large"
+            ):
                 fft_convolve(x, h, mode)
             return
         out = fft_convolve(x, h, mode)
@@ -199,7 +222,9 @@ class TestFftConvolve:
     def test_long_signals(self, n, mode):
         rng = np.random.default_rng(n)
         x, h = rng.standard_normal(n), rng.standard_normal(31)
-        np.testing.assert_allclose(fft_convolve(x, h, mode), scipy.signal.fftconvolve(x, h, mode), atol=1e-9)
+        np.testing.assert_allclose(
+            fft_convolve(x, h, mode), scipy.signal.fftconvolve(x, h, mode), atol=1e-9
+        )
 
     def test_dtypes_and_integers(self):
         x32 = np.arange(6, dtype=np.float32)
@@ -216,13 +241,22 @@ class TestFftConvolve:
     @pytest.mark.parametrize("mode", ["full", "same", "valid"])
     def test_torch_matches_scipy(self, device, mode):
         rng = np.random.default_rng(0)
-        for x, h in [(rng.standard_normal(17), rng.standard_normal(5)), (rng.standard_normal((6, 7)), rng.standard_normal((3, 4)))]:
+        for x, h in [
+            (rng.standard_normal(17), rng.standard_normal(5)),
+            (rng.standard_normal((6, 7)), rng.standard_normal((3, 4))),
+        ]:
             xt = torch.tensor(x, dtype=torch.float32, device=device)
-            out = fft_convolve(xt, torch.tensor(h, dtype=torch.float32, device=device), mode)
+            out = fft_convolve(
+                xt, torch.tensor(h, dtype=torch.float32, device=device), mode
+            )
             assert out.device.type == device.type and out.dtype == torch.float32
-            np.testing.assert_allclose(out.cpu().numpy(), scipy.signal.fftconvolve(x, h, mode), atol=1e-4)
+            np.testing.assert_allclose(
+                out.cpu().numpy(), scipy.signal.fftconvolve(x, h, mode), atol=1e-4
+            )
         z = torch.tensor([1 + 1j, 2], dtype=torch.complex128, device=device)
-        np.testing.assert_allclose(fft_convolve(z, z).cpu().numpy(), np.convolve(z.cpu(), z.cpu()), atol=1e-12)
+        np.testing.assert_allclose(
+            fft_convolve(z, z).cpu().numpy(), np.convolve(z.cpu(), z.cpu()), atol=1e-12
+        )
         mixed = fft_convolve(torch.arange(3, device=device), np.array([1, 1]))
         assert mixed.device.type == device.type and mixed.is_floating_point()
 
@@ -233,17 +267,26 @@ class TestFftConvolve:
         assert torch.autograd.gradcheck(lambda a, b: fft_convolve(a, b, mode), (x, h))
 
     def test_errors(self):
-        with pytest.raises(ValueError, match="mode must be one of 'full', 'same', 'valid'; got 'wide'"):
+        with pytest.raises(
+            ValueError, match="mode must be one of 'full', 'same', 'valid'; got 'wide'"
+        ):
             fft_convolve([1, 2], [1], mode="wide")
-        with pytest.raises(ValueError, match=r"x and h must have the same number of dimensions; got 1 .* and 2"):
+        with pytest.raises(
+            ValueError,
+            match=r"x and h must have the same number of dimensions; got 1 .* and 2",
+        ):
             fft_convolve(np.ones(3), np.ones((2, 2)))
-        with pytest.raises(ValueError, match=r"got x of shape \(3, 5\) and h of shape \(4, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"got x of shape \(3, 5\) and h of shape \(4, 2\)"
+        ):
             fft_convolve(np.ones((3, 5)), np.ones((4, 2)), mode="valid")
 
 
 class TestBccb:
     @given(
-        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(0, 3), st.integers(0, 3)).flatmap(
+        st.tuples(
+            st.integers(1, 3), st.integers(1, 3), st.integers(0, 3), st.integers(0, 3)
+        ).flatmap(
             lambda s: st.tuples(signals(s[:2]), st.just((s[0] + s[2], s[1] + s[3])))
         )
     )
@@ -253,7 +296,9 @@ class TestBccb:
         assert M.shape == (H * W, H * W)
         u = np.arange(H * W, dtype=float).reshape(H, W) ** 1.5
         expected = np.zeros((H, W), dtype=complex)
-        for i, j, a, b in itertools.product(range(H), range(W), *map(range, kernel.shape)):
+        for i, j, a, b in itertools.product(
+            range(H), range(W), *map(range, kernel.shape)
+        ):
             expected[i, j] += kernel[a, b] * u[(i - a) % H, (j - b) % W]
         np.testing.assert_allclose(M @ u.ravel(), expected.ravel(), atol=1e-7)
         eigenvalues = np.fft.fft2(M[:, 0].reshape(H, W)).ravel()
@@ -265,17 +310,31 @@ class TestBccb:
         M = bccb(kernel, (3, 4))
         K = np.zeros((3, 4), dtype=int)
         K[:2, :3] = kernel
-        blocks = [[M[4 * i : 4 * i + 4, 4 * p : 4 * p + 4] for p in range(3)] for i in range(3)]
+        blocks = [
+            [M[4 * i : 4 * i + 4, 4 * p : 4 * p + 4] for p in range(3)]
+            for i in range(3)
+        ]
         for i, p in itertools.product(range(3), range(3)):
-            np.testing.assert_array_equal(blocks[i][p], scipy.linalg.circulant(K[(i - p) % 3]))
-        np.testing.assert_array_equal(bccb([[1, 2, 3]], (1, 5)), circulant([1, 2, 3, 0, 0]))
+            np.testing.assert_array_equal(
+                blocks[i][p], scipy.linalg.circulant(K[(i - p) % 3])
+            )
+        np.testing.assert_array_equal(
+            bccb([[1, 2, 3]], (1, 5)), circulant([1, 2, 3, 0, 0])
+        )
 
     def test_errors(self):
-        with pytest.raises(ValueError, match=r"kernel must fit in shape \(2, 2\); got a kernel of shape \(3, 1\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"kernel must fit in shape \(2, 2\); got a kernel of shape \(3, 1\)",
+        ):
             bccb(np.ones((3, 1)), (2, 2))
-        with pytest.raises(ValueError, match=r"kernel must be 2-D; got an array of shape \(3,\)"):
+        with pytest.raises(
+            ValueError, match=r"kernel must be 2-D; got an array of shape \(3,\)"
+        ):
             bccb(np.ones(3), (4, 4))
-        with pytest.raises(ValueError, match=r"shape must be a pair of ints \(H, W\); got 4"):
+        with pytest.raises(
+            ValueError, match=r"shape must be a pair of ints \(H, W\); got 4"
+        ):
             bccb(np.ones((1, 1)), 4)
 
 
@@ -284,7 +343,11 @@ class TestBlur:
     def test_matches_ndimage_wrap_for_odd_kernels(self, kernel_shape):
         rng = np.random.default_rng(1)
         image, kernel = rng.standard_normal((6, 7)), rng.standard_normal(kernel_shape)
-        np.testing.assert_allclose(blur(image, kernel), scipy.ndimage.convolve(image, kernel, mode="wrap"), atol=1e-12)
+        np.testing.assert_allclose(
+            blur(image, kernel),
+            scipy.ndimage.convolve(image, kernel, mode="wrap"),
+            atol=1e-12,
+        )
 
     @given(
         st.tuples(st.integers(1, 4), st.integers(1, 4)).flatmap(
@@ -301,28 +364,45 @@ class TestBlur:
         rng = np.random.default_rng(2)
         image, kernel = rng.standard_normal((5, 6)), rng.standard_normal((3, 3))
         origin_first = np.roll(np.pad(kernel, ((0, 2), (0, 3))), (-1, -1), axis=(0, 1))
-        np.testing.assert_allclose(blur(image, kernel).ravel(), bccb(origin_first, (5, 6)) @ image.ravel(), atol=1e-12)
-        K = (convolution_operator_basis((3, 3), (5, 6), "periodic") @ kernel.ravel()).reshape(30, 30)
-        np.testing.assert_allclose(blur(image, kernel).ravel(), K @ image.ravel(), atol=1e-12)
+        np.testing.assert_allclose(
+            blur(image, kernel).ravel(),
+            bccb(origin_first, (5, 6)) @ image.ravel(),
+            atol=1e-12,
+        )
+        K = (
+            convolution_operator_basis((3, 3), (5, 6), "periodic") @ kernel.ravel()
+        ).reshape(30, 30)
+        np.testing.assert_allclose(
+            blur(image, kernel).ravel(), K @ image.ravel(), atol=1e-12
+        )
 
     def test_errors(self):
-        with pytest.raises(ValueError, match=r"kernel must be non-empty and fit in the image of shape \(3,\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"kernel must be non-empty and fit in the image of shape \(3,\)",
+        ):
             blur(np.ones(3), np.ones(4))
-        with pytest.raises(ValueError, match=r"kernel must have as many dimensions as image \(2\)"):
+        with pytest.raises(
+            ValueError, match=r"kernel must have as many dimensions as image \(2\)"
+        ):
             blur(np.ones((3, 3)), np.ones(3))
 
 
 class TestDeconvolve:
     @given(signals((7, 9), complex_allowed=False))
     def test_recovers_without_noise(self, image):
-        kernel = np.outer([1, 2, 1], [1, 2, 1]) / 16  # transfer function > 0 on odd grids
-        np.testing.assert_allclose(deconvolve(blur(image, kernel), kernel, alpha=0), image, atol=1e-8)
+        # transfer function > 0 on odd grids
+        kernel = np.outer([1, 2, 1], [1, 2, 1]) / 16
+        np.testing.assert_allclose(
+            deconvolve(blur(image, kernel), kernel, alpha=0), image, atol=1e-8
+        )
 
     @pytest.mark.parametrize("alpha", [0.0, 0.01, 1.0])
     def test_solves_the_regularised_normal_equations(self, alpha):
         rng = np.random.default_rng(3)
         b, kernel = rng.standard_normal(11), rng.standard_normal(4)
-        A = np.column_stack([blur(e, kernel) for e in np.eye(11)])  # the circulant blur matrix
+        # the circulant blur matrix
+        A = np.column_stack([blur(e, kernel) for e in np.eye(11)])
         expected = np.linalg.solve(A.T @ A + alpha * np.eye(11), A.T @ b)
         np.testing.assert_allclose(deconvolve(b, kernel, alpha), expected, atol=1e-8)
 
@@ -341,13 +421,22 @@ class TestDeconvolve:
         # length 6); naive inversion must refuse, not divide by rounding errors
         rng = np.random.default_rng(width * multiple)
         u, box = rng.standard_normal(width * multiple), np.ones(width)
-        with pytest.raises(ValueError, match="alpha = 0 needs a kernel whose transfer function never vanishes"):
+        with pytest.raises(
+            ValueError,
+            match="alpha = 0 needs a kernel whose transfer function never vanishes",
+        ):
             deconvolve(blur(u, box), box, alpha=0)
 
     @given(
         st.sampled_from(["box", "difference", "nyquist", "box2d", "laplacian"]),
         st.integers(1, 6),
-        arrays(np.float64, 3, elements=st.one_of(st.just(0.0), st.floats(0.01, 10), st.floats(-10, -0.01))),
+        arrays(
+            np.float64,
+            3,
+            elements=st.one_of(
+                st.just(0.0), st.floats(0.01, 10), st.floats(-10, -0.01)
+            ),
+        ),
     )
     def test_kernels_with_exact_spectral_zeros(self, zero_maker, multiple, factor):
         # a kernel with a spectral zero convolved with any other keeps that zero (the convolution rule)
@@ -355,15 +444,25 @@ class TestDeconvolve:
             kernel, shape = np.convolve(np.ones(3), factor), (3 * (multiple + 2),)
         elif zero_maker == "difference":  # zero at frequency 0
             kernel, shape = np.convolve([1.0, -1.0], factor), (multiple + 4,)
-        elif zero_maker == "nyquist":  # [1, 2, 1] is zero at the Nyquist frequency of even lengths
+        # [1, 2, 1] is zero at the Nyquist frequency of even lengths
+        elif zero_maker == "nyquist":
             kernel, shape = np.convolve([1.0, 2.0, 1.0], factor), (2 * (multiple + 3),)
         elif zero_maker == "box2d":
-            kernel, shape = np.outer(np.ones(2), np.convolve(factor, [1.0, 1.0])), (2 * multiple, 5 + multiple)
+            kernel, shape = (
+                np.outer(np.ones(2), np.convolve(factor, [1.0, 1.0])),
+                (2 * multiple, 5 + multiple),
+            )
         else:  # the 5-point Laplacian: zero at frequency (0, 0)
-            kernel = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]) * factor[0]
+            kernel = (
+                np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+                * factor[0]
+            )
             shape = (multiple + 3, multiple + 4)
         image = np.arange(np.prod(shape), dtype=float).reshape(shape) % 7
-        with pytest.raises(ValueError, match=r"transfer function never vanishes; got min \|K\| = .* <= "):
+        with pytest.raises(
+            ValueError,
+            match=r"transfer function never vanishes; got min \|K\| = .* <= ",
+        ):
             deconvolve(blur(image, kernel), kernel, alpha=0)
         assert np.isfinite(deconvolve(blur(image, kernel), kernel, alpha=1e-3)).all()
 
@@ -372,7 +471,9 @@ class TestDeconvolve:
         # |K| >= 6 - sum |others| >= 1 at every frequency: no zero, and exact inversion
         kernel = np.r_[others[:2], 6.0, others[2:]][: min(n, 5)]
         u = np.sin(np.arange(n) * 1.3) + np.arange(n) % 3
-        np.testing.assert_allclose(deconvolve(blur(u, kernel), kernel, alpha=0), u, atol=1e-10)
+        np.testing.assert_allclose(
+            deconvolve(blur(u, kernel), kernel, alpha=0), u, atol=1e-10
+        )
 
     def test_gaussian_blur_has_small_but_invertible_eigenvalues(self):
         # the book's 15 x 15 Gaussian (sigma = 2) on 300 x 256: min |K| = 1.8e-12 of the largest
@@ -384,18 +485,28 @@ class TestDeconvolve:
         assert np.linalg.norm(restored - image) / np.linalg.norm(image) < 1e-4
 
     def test_errors(self):
-        with pytest.raises(ValueError, match="alpha must be a finite number >= 0; got -0.1"):
+        with pytest.raises(
+            ValueError, match="alpha must be a finite number >= 0; got -0.1"
+        ):
             deconvolve(np.ones((4, 4)), np.ones((1, 1)), alpha=-0.1)
         with pytest.raises(TypeError, match="alpha must be a real number; got str"):
             deconvolve(np.ones((4, 4)), np.ones((1, 1)), alpha="1")
-        with pytest.raises(ValueError, match="alpha = 0 needs a kernel whose transfer function never vanishes"):
+        with pytest.raises(
+            ValueError,
+            match="alpha = 0 needs a kernel whose transfer function never vanishes",
+        ):
             deconvolve(np.ones(4), np.array([1.0, 1.0]), alpha=0)
-        with pytest.raises(ValueError, match=r"kernel must be non-empty and fit in the image of shape \(4, 4\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"kernel must be non-empty and fit in the image of shape \(4, 4\)",
+        ):
             deconvolve(np.ones((4, 4)), np.ones((5, 1)), alpha=1)
 
 
 class TestConvolutionOperatorBasis:
-    @pytest.mark.parametrize(("p", "n"), [(3, 5), (3, 3), (5, 5), (2, 6), (4, 7), (1, 3)])
+    @pytest.mark.parametrize(
+        ("p", "n"), [(3, 5), (3, 3), (5, 5), (2, 6), (4, 7), (1, 3)]
+    )
     def test_one_dimension(self, p, n):
         rng = np.random.default_rng(p * n)
         theta, y = rng.standard_normal(p), rng.standard_normal(n)
@@ -409,18 +520,30 @@ class TestConvolutionOperatorBasis:
         np.testing.assert_allclose(Kp, scipy.linalg.circulant(Kp[:, 0]))
 
     def test_document_004_example(self):
-        t1, t2, t3 = 1.0, 2.0, 3.0  # z_i = sum_j theta_j y_{i-j}; theta_3 multiplies y_{i-1}
+        # z_i = sum_j theta_j y_{i-j}; theta_3 multiplies y_{i-1}
+        t1, t2, t3 = 1.0, 2.0, 3.0
         zero = (convolution_operator_basis(3, 4) @ [t1, t2, t3]).reshape(4, 4)
-        np.testing.assert_array_equal(zero, [[t2, t1, 0, 0], [t3, t2, t1, 0], [0, t3, t2, t1], [0, 0, t3, t2]])
-        periodic = (convolution_operator_basis(3, 4, "periodic") @ [t1, t2, t3]).reshape(4, 4)
-        np.testing.assert_array_equal(periodic, [[t2, t1, 0, t3], [t3, t2, t1, 0], [0, t3, t2, t1], [t1, 0, t3, t2]])
+        np.testing.assert_array_equal(
+            zero, [[t2, t1, 0, 0], [t3, t2, t1, 0], [0, t3, t2, t1], [0, 0, t3, t2]]
+        )
+        periodic = (
+            convolution_operator_basis(3, 4, "periodic") @ [t1, t2, t3]
+        ).reshape(4, 4)
+        np.testing.assert_array_equal(
+            periodic,
+            [[t2, t1, 0, t3], [t3, t2, t1, 0], [0, t3, t2, t1], [t1, 0, t3, t2]],
+        )
 
     @pytest.mark.parametrize("boundary", ["zero", "periodic"])
     def test_two_dimensions(self, boundary):
         rng = np.random.default_rng(5)
         theta, y = rng.standard_normal((3, 3)), rng.standard_normal((4, 5))
-        K = (convolution_operator_basis((3, 3), (4, 5), boundary) @ theta.ravel()).reshape(20, 20)
-        expected = scipy.signal.convolve2d(y, theta, "same", boundary="fill" if boundary == "zero" else "wrap")
+        K = (
+            convolution_operator_basis((3, 3), (4, 5), boundary) @ theta.ravel()
+        ).reshape(20, 20)
+        expected = scipy.signal.convolve2d(
+            y, theta, "same", boundary="fill" if boundary == "zero" else "wrap"
+        )
         np.testing.assert_allclose(K @ y.ravel(), expected.ravel(), atol=1e-12)
 
     @pytest.mark.parametrize("boundary", ["zero", "periodic"])
@@ -428,22 +551,35 @@ class TestConvolutionOperatorBasis:
         Q = convolution_operator_basis(3, 6, boundary)
         Qt = torch.tensor(Q)
         theta = torch.randn(3, dtype=torch.float64)
-        v, w = torch.randn(3, dtype=torch.float64), torch.randn(6, 6, dtype=torch.float64)
+        v, w = (
+            torch.randn(3, dtype=torch.float64),
+            torch.randn(6, 6, dtype=torch.float64),
+        )
 
         def K(t):
             return (Qt @ t).reshape(6, 6)
 
         _, jv = torch.autograd.functional.jvp(K, theta, v)
         _, jtw = torch.autograd.functional.vjp(K, theta, w)
-        np.testing.assert_allclose(jv.numpy(), (Q @ v.numpy()).reshape(6, 6), atol=1e-12)
+        np.testing.assert_allclose(
+            jv.numpy(), (Q @ v.numpy()).reshape(6, 6), atol=1e-12
+        )
         np.testing.assert_allclose(jtw.numpy(), Q.T @ w.numpy().ravel(), atol=1e-12)
 
     def test_errors(self):
-        with pytest.raises(ValueError, match=r"kernel_size and n must have the same number of entries; got \(3,\) and \(4, 4\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"kernel_size and n must have the same number of entries; got \(3,\) and \(4, 4\)",
+        ):
             convolution_operator_basis(3, (4, 4))
-        with pytest.raises(ValueError, match="boundary must be one of 'zero', 'periodic'; got 'reflect'"):
+        with pytest.raises(
+            ValueError,
+            match="boundary must be one of 'zero', 'periodic'; got 'reflect'",
+        ):
             convolution_operator_basis(3, 4, "reflect")
         with pytest.raises(ValueError, match="n must be >= 1; got 0"):
             convolution_operator_basis(3, 0)
-        with pytest.raises(TypeError, match="kernel_size must be an int; got float 3.0"):
+        with pytest.raises(
+            TypeError, match="kernel_size must be an int; got float 3.0"
+        ):
             convolution_operator_basis(3.0, 4)

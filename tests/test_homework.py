@@ -29,7 +29,11 @@ def source_cells(name):
 
 
 def hidden_test_cells(name):
-    return [c.source for c in source_cells(name) if c.cell_type == "code" and "hidden: true" in c.source]
+    return [
+        c.source
+        for c in source_cells(name)
+        if c.cell_type == "code" and "hidden: true" in c.source
+    ]
 
 
 def solution_lines(name):
@@ -52,7 +56,11 @@ def published_text():
     paths = [p for p in BOOK.rglob("*") if p.is_file()]
     site = ROOT / "_build" / "html"
     if site.is_dir():
-        paths += [p for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".ipynb", ".py", ".txt", ".js")]
+        paths += [
+            p
+            for p in site.rglob("*")
+            if p.is_file() and p.suffix in (".html", ".ipynb", ".py", ".txt", ".js")
+        ]
     return "\n".join(p.read_text(errors="replace") for p in paths)
 
 
@@ -60,7 +68,11 @@ class TestSources:
     @pytest.mark.parametrize("name", NAMES)
     def test_six_to_eight_questions_each_with_hidden_tests(self, name):
         cells = source_cells(name)
-        questions = [c for c in cells if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")]
+        questions = [
+            c
+            for c in cells
+            if c.cell_type == "raw" and c.source.startswith("# BEGIN QUESTION")
+        ]
         assert 6 <= len(questions) <= 8
         assert len(hidden_test_cells(name)) >= len(questions)
 
@@ -69,14 +81,18 @@ class TestSources:
         # tests never call numpy's comparisons, which a submission could replace
         for cell in source_cells(name):
             if "BEGIN TEST CONFIG" in cell.source:
-                assert not re.search(r"allclose|array_equal|assert_", cell.source), cell.source
+                assert not re.search(r"allclose|array_equal|assert_", cell.source), (
+                    cell.source
+                )
 
 
 class TestPublished:
     @pytest.mark.parametrize("name", NAMES)
     def test_student_notebook_has_no_solution_lines(self, name):
         student = (BOOK / f"{name}.ipynb").read_text()
-        leaked = [line for line in solution_lines(name) if json.dumps(line)[1:-1] in student]
+        leaked = [
+            line for line in solution_lines(name) if json.dumps(line)[1:-1] in student
+        ]
         assert not leaked, f"solution lines in the student notebook: {leaked}"
 
     @pytest.mark.parametrize("name", NAMES)
@@ -84,7 +100,9 @@ class TestPublished:
         text = published_text()
         for source in hidden_test_cells(name):
             test_name = re.search(r"def (test_\w+)\(", source).group(1)
-            assert test_name not in text, f"hidden test {test_name} of {name} is readable in the book"
+            assert test_name not in text, (
+                f"hidden test {test_name} of {name} is readable in the book"
+            )
         assert "hidden=True" not in text
 
     @pytest.mark.parametrize("name", NAMES)
@@ -118,9 +136,13 @@ class TestChecks:
             def __eq__(self, other):
                 return True
 
-        with pytest.raises(AssertionError, match="expected numbers or arrays of numbers, got Liar"):
+        with pytest.raises(
+            AssertionError, match="expected numbers or arrays of numbers, got Liar"
+        ):
             checks.plain(Liar())
-        with pytest.raises(AssertionError, match="got None: the function returns nothing"):
+        with pytest.raises(
+            AssertionError, match="got None: the function returns nothing"
+        ):
             checks.plain(None)
 
     def test_call_stops_a_loop(self):
@@ -137,15 +159,26 @@ class TestChecks:
         assert checks.shape([[1, 2, 3], [4, 5, 6]]) == (2, 3)
 
     def test_with_checks_inserts_the_helpers(self):
-        out = build.with_checks("from otter.test_files import test_case\n\nname = 'q1'\n")
-        assert "def close(" in out and out.index("def close(") < out.index("name = 'q1'")
+        out = build.with_checks(
+            "from otter.test_files import test_case\n\nname = 'q1'\n"
+        )
+        assert "def close(" in out and out.index("def close(") < out.index(
+            "name = 'q1'"
+        )
         with pytest.raises(ValueError, match="unexpected test file"):
             build.with_checks("name = 'q1'\n")
 
 
 class TestStudentId:
     @pytest.mark.parametrize(
-        "filename", ["alice.ipynb", "alice_hw1.ipynb", "hw1-alice.ipynb", "alice hw1 (1).ipynb", "HW1_alice.ipynb"]
+        "filename",
+        [
+            "alice.ipynb",
+            "alice_hw1.ipynb",
+            "hw1-alice.ipynb",
+            "alice hw1 (1).ipynb",
+            "HW1_alice.ipynb",
+        ],
     )
     def test_assignment_name_is_removed(self, filename):
         assert grade.student_id(filename, "hw1") == "alice"
@@ -157,7 +190,11 @@ class TestInspectSubmission:
             "a.txt": ("hello", "invalid", "expected a Jupyter notebook"),
             "b.ipynb": ("{not json", "invalid", "not valid JSON"),
             "c.ipynb": ('{"hello": 1}', "invalid", "not a Jupyter notebook"),
-            "d.ipynb": (nbformat.writes(nbformat.v4.new_notebook()), "wrong-assignment", "no otter assignment name"),
+            "d.ipynb": (
+                nbformat.writes(nbformat.v4.new_notebook()),
+                "wrong-assignment",
+                "no otter assignment name",
+            ),
         }
         for filename, (text, status, reason) in cases.items():
             path = tmp_path / filename
@@ -172,9 +209,17 @@ class TestInspectSubmission:
 
 @pytest.fixture(scope="module")
 def built():
-    before = {p: p.read_bytes() for p in BOOK.rglob("*") if p.is_file() and p.name != "index.md"}
+    before = {
+        p: p.read_bytes()
+        for p in BOOK.rglob("*")
+        if p.is_file() and p.name != "index.md"
+    }
     manifests = build.build()
-    after = {p: p.read_bytes() for p in BOOK.rglob("*") if p.is_file() and p.name != "index.md"}
+    after = {
+        p: p.read_bytes()
+        for p in BOOK.rglob("*")
+        if p.is_file() and p.name != "index.md"
+    }
     return manifests, before, after
 
 
@@ -186,11 +231,18 @@ def joined(nb):
 
 
 def solution(name):
-    return joined(nbformat.read(build.DIST / name / "autograder" / f"{name}.ipynb", as_version=4))
+    return joined(
+        nbformat.read(build.DIST / name / "autograder" / f"{name}.ipynb", as_version=4)
+    )
 
 
 def defining_cell(nb, function):
-    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and re.search(rf"^(def|class) {function}\b", c.source, re.M))
+    return next(
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        and re.search(rf"^(def|class) {function}\b", c.source, re.M)
+    )
 
 
 def replaced(nb, function, source):
@@ -207,12 +259,36 @@ def inserted(nb, source, after_function=None):
 
 
 WRONG = {  # assignment -> (question, function, wrong definition)
-    "hw1": ("q4", "cyclic_multiply", "def cyclic_multiply(c, d):\n    return [c[i] * d[i] for i in range(len(c))]"),
-    "hw2": ("q2", "conv1d", "def conv1d(x, h, stride=1, padding=0, dilation=1):\n    return np.convolve(x, h, 'same')"),
-    "hw3": ("q3", "mean_and_variance", "def mean_and_variance(p):\n    return 0.0, 0.0"),
-    "hw4": ("q5", "tikhonov_deblur", "def tikhonov_deblur(y, h, alpha):\n    return np.asarray(y, dtype=float)"),
-    "hw5": ("q3", "maxpool2d_backward", "def maxpool2d_backward(dy, x, kernel_size=2, stride=2):\n    return np.zeros(np.shape(x))"),
-    "hw6": ("q3", "receptive_field", "def receptive_field(layers):\n    return len(layers)"),
+    "hw1": (
+        "q4",
+        "cyclic_multiply",
+        "def cyclic_multiply(c, d):\n    return [c[i] * d[i] for i in range(len(c))]",
+    ),
+    "hw2": (
+        "q2",
+        "conv1d",
+        "def conv1d(x, h, stride=1, padding=0, dilation=1):\n    return np.convolve(x, h, 'same')",
+    ),
+    "hw3": (
+        "q3",
+        "mean_and_variance",
+        "def mean_and_variance(p):\n    return 0.0, 0.0",
+    ),
+    "hw4": (
+        "q5",
+        "tikhonov_deblur",
+        "def tikhonov_deblur(y, h, alpha):\n    return np.asarray(y, dtype=float)",
+    ),
+    "hw5": (
+        "q3",
+        "maxpool2d_backward",
+        "def maxpool2d_backward(dy, x, kernel_size=2, stride=2):\n    return np.zeros(np.shape(x))",
+    ),
+    "hw6": (
+        "q3",
+        "receptive_field",
+        "def receptive_field(layers):\n    return len(layers)",
+    ),
 }
 
 
@@ -224,8 +300,18 @@ def write_submissions(folder, name):
     question, function, wrong = WRONG[name]
     planted = {
         "solution.ipynb": (sol, "graded", full, "all checks passed"),
-        "untouched.ipynb": (nbformat.read(BOOK / f"{name}.ipynb", as_version=4), "graded", 0, "lost points"),
-        "partial.ipynb": (replaced(sol, function, wrong), "graded", full - manifest["questions"][question], question),
+        "untouched.ipynb": (
+            nbformat.read(BOOK / f"{name}.ipynb", as_version=4),
+            "graded",
+            0,
+            "lost points",
+        ),
+        "partial.ipynb": (
+            replaced(sol, function, wrong),
+            "graded",
+            full - manifest["questions"][question],
+            question,
+        ),
     }
     if name == "hw1":
         forever = "while True:\n    pass"
@@ -235,24 +321,94 @@ def write_submissions(folder, name):
             "import glob\nfor path in glob.glob('tests/*.py') + glob.glob('../source/tests/*.py'):\n"
             "    text = open(path).read()\n    open(path, 'w').write(text.replace('raise AssertionError', 'return'))"
         )
-        planted.update({
-            "loop_top.ipynb": (inserted(sol, forever), "graded", full, "1 cell\\(s\\) interrupted"),
-            "loop_in_function.ipynb": (replaced(sol, "poly_multiply", "def poly_multiply(c, d):\n" + "    " + forever.replace("\n", "\n    ")), "graded", full - 3, "q1"),
-            "exception.ipynb": (inserted(sol, "raise RuntimeError('my bug')"), "graded", full, "1 cell\\(s\\) raised errors"),
-            "deletes_tests.ipynb": (inserted(sol, "import shutil\nshutil.rmtree('tests')"), "tampered", 0, "deleted grading files"),
-            "rewrites_tests.ipynb": (inserted(replaced(sol, "poly_multiply", wrong_q1), rewrite, "poly_multiply"), "tampered", 0, "tests/q1.py"),
-            "patches_allclose.ipynb": (
-                inserted(replaced(sol, "poly_multiply", wrong_q1), "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True", "poly_multiply"),
-                "graded", full - 3, "q1",
-            ),
-            "huge_output.ipynb": (inserted(sol, "print('spam ' * 5_000_000)"), "graded", full, "all checks passed; output of 1 cell"),
-            "missing_function.ipynb": (replaced(sol, "multiply_digits", "# I did not do this one"), "graded", full - 4, "q3"),
-            "stubborn_loop.ipynb": (inserted(sol, stubborn), "timeout", 0, "wall-clock limit"),
-            "wrong_assignment.ipynb": (solution("hw2"), "wrong-assignment", 0, "assignment 'hw2'"),
-            "Copy of alice_hw1 (1).ipynb": (sol, "graded", full, "all checks passed"),
-        })
+        planted.update(
+            {
+                "loop_top.ipynb": (
+                    inserted(sol, forever),
+                    "graded",
+                    full,
+                    "1 cell\\(s\\) interrupted",
+                ),
+                "loop_in_function.ipynb": (
+                    replaced(
+                        sol,
+                        "poly_multiply",
+                        "def poly_multiply(c, d):\n"
+                        + "    "
+                        + forever.replace("\n", "\n    "),
+                    ),
+                    "graded",
+                    full - 3,
+                    "q1",
+                ),
+                "exception.ipynb": (
+                    inserted(sol, "raise RuntimeError('my bug')"),
+                    "graded",
+                    full,
+                    "1 cell\\(s\\) raised errors",
+                ),
+                "deletes_tests.ipynb": (
+                    inserted(sol, "import shutil\nshutil.rmtree('tests')"),
+                    "tampered",
+                    0,
+                    "deleted grading files",
+                ),
+                "rewrites_tests.ipynb": (
+                    inserted(
+                        replaced(sol, "poly_multiply", wrong_q1),
+                        rewrite,
+                        "poly_multiply",
+                    ),
+                    "tampered",
+                    0,
+                    "tests/q1.py",
+                ),
+                "patches_allclose.ipynb": (
+                    inserted(
+                        replaced(sol, "poly_multiply", wrong_q1),
+                        "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.array_equal = lambda *a, **k: True",
+                        "poly_multiply",
+                    ),
+                    "graded",
+                    full - 3,
+                    "q1",
+                ),
+                "huge_output.ipynb": (
+                    inserted(sol, "print('spam ' * 5_000_000)"),
+                    "graded",
+                    full,
+                    "all checks passed; output of 1 cell",
+                ),
+                "missing_function.ipynb": (
+                    replaced(sol, "multiply_digits", "# I did not do this one"),
+                    "graded",
+                    full - 4,
+                    "q3",
+                ),
+                "stubborn_loop.ipynb": (
+                    inserted(sol, stubborn),
+                    "timeout",
+                    0,
+                    "wall-clock limit",
+                ),
+                "wrong_assignment.ipynb": (
+                    solution("hw2"),
+                    "wrong-assignment",
+                    0,
+                    "assignment 'hw2'",
+                ),
+                "Copy of alice_hw1 (1).ipynb": (
+                    sol,
+                    "graded",
+                    full,
+                    "all checks passed",
+                ),
+            }
+        )
         (folder / "invalid_json.ipynb").write_text('{"cells": [')
-        (folder / "not_a_notebook.ipynb").write_text(json.dumps({"name": "my homework"}))
+        (folder / "not_a_notebook.ipynb").write_text(
+            json.dumps({"name": "my homework"})
+        )
         (folder / "notes.txt").write_text("I could not finish q3")
         expected_other = {
             "invalid_json.ipynb": ("invalid", 0, "not valid JSON"),
@@ -267,14 +423,19 @@ def write_submissions(folder, name):
 
 
 def digest_folder(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+    }
 
 
 @pytest.mark.slow
 def test_build_is_deterministic_and_committed(built):
     manifests, before, after = built
     assert set(manifests) == set(NAMES)
-    assert before == after, "rebuilding changed book/homework: commit the output of `python -m homework build`"
+    assert before == after, (
+        "rebuilding changed book/homework: commit the output of `python -m homework build`"
+    )
     for name, manifest in manifests.items():
         assert manifest["max_score"] == sum(manifest["questions"].values()) > 0
         assert (build.DIST / name / "autograder" / manifest["autograder_zip"]).is_file()
@@ -288,7 +449,11 @@ def test_grading(built, name, tmp_path):
     expected = write_submissions(submissions, name)
     digests = digest_folder(submissions)
     out, feedback = tmp_path / "gradebook.csv", tmp_path / "feedback"
-    limit = {"timeout": 75, "cell_timeout": 10} if name == "hw1" else {"timeout": 150, "cell_timeout": 60}
+    limit = (
+        {"timeout": 75, "cell_timeout": 10}
+        if name == "hw1"
+        else {"timeout": 150, "cell_timeout": 60}
+    )
     grade.grade(name, submissions, out, feedback, jobs=2, **limit)
 
     assert digest_folder(submissions) == digests, "the submissions folder was modified"
@@ -302,17 +467,29 @@ def test_grading(built, name, tmp_path):
         assert float(row["max_score"]) == manifest["max_score"]
         assert sum(float(row[q]) for q in manifest["questions"]) == float(row["score"])
         text = (feedback / f"{filename}.feedback.txt").read_text()
-        assert re.search(reason, row["reason"] + "\n" + text), (filename, row["reason"], text[:2000])
+        assert re.search(reason, row["reason"] + "\n" + text), (
+            filename,
+            row["reason"],
+            text[:2000],
+        )
         results = json.loads((feedback / f"{filename}.results.json").read_text())
-        assert results["score"] == score and len(results["tests"]) == len(manifest["questions"])
+        assert results["score"] == score and len(results["tests"]) == len(
+            manifest["questions"]
+        )
 
     question = WRONG[name][0]
     partial = (feedback / "partial.ipynb.feedback.txt").read_text()
     assert re.search(rf"^{question}: 0/\d+$", partial, re.M) and "check" in partial
     if name == "hw1":
         assert rows["Copy of alice_hw1 (1).ipynb"]["student_id"] == "Copy of alice"
-        assert "did not return within" in (feedback / "loop_in_function.ipynb.feedback.txt").read_text()
-        assert "not defined" in (feedback / "missing_function.ipynb.feedback.txt").read_text()
+        assert (
+            "did not return within"
+            in (feedback / "loop_in_function.ipynb.feedback.txt").read_text()
+        )
+        assert (
+            "not defined"
+            in (feedback / "missing_function.ipynb.feedback.txt").read_text()
+        )
         assert (feedback / "huge_output.ipynb.feedback.txt").stat().st_size < 20_000
 
 
@@ -324,10 +501,17 @@ def test_public_checks_run_in_the_published_layout(built, tmp_path):
     shutil.copytree(BOOK / "tests" / "hw1", tmp_path / "tests" / "hw1")
     nb = solution("hw1")
     nbformat.write(nb, tmp_path / "hw1.ipynb")
-    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     checks_out = [
-        "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "") for o in c.outputs)
+        "".join(
+            str(o.get("data", {}).get("text/plain", "")) + o.get("text", "")
+            for o in c.outputs
+        )
         for c in nb.cells
         if c.cell_type == "code" and "grader.check(" in c.source
     ]
-    assert len(checks_out) == 6 and all("passed" in text for text in checks_out), checks_out
+    assert len(checks_out) == 6 and all("passed" in text for text in checks_out), (
+        checks_out
+    )

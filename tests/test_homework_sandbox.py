@@ -38,7 +38,16 @@ GRADER = (
     "build.DIST = grade.DIST = pathlib.Path(sys.argv[1]); "
     "from homework.__main__ import main; sys.exit(main(sys.argv[2:]))"
 )
-LIMITS = ["--memory-limit", "1024", "--cpu-limit", "10", "--file-size-limit", "16", "--process-limit", "64"]
+LIMITS = [
+    "--memory-limit",
+    "1024",
+    "--cpu-limit",
+    "10",
+    "--file-size-limit",
+    "16",
+    "--process-limit",
+    "64",
+]
 
 # Every absolute path in the command line and environment of each process the notebook can see.
 FIND_PATHS = r"""
@@ -57,7 +66,8 @@ def found_paths():
 
 ATTACKS = {
     # the folder that holds this notebook's original, found through /proc: overwrite the others
-    "proc_write.ipynb": FIND_PATHS + r"""
+    "proc_write.ipynb": FIND_PATHS
+    + r"""
 hits = []
 for folder in found_paths():
     if os.path.isfile(os.path.join(folder, 'proc_write.ipynb')):
@@ -72,7 +82,8 @@ for folder in found_paths():
 raise RuntimeError(f'overwrote {len(hits)} files')
 """,
     # a grandchild in a new session with an empty environment, that rewrites the gradebook later
-    "detached.ipynb": FIND_PATHS + rf"""
+    "detached.ipynb": FIND_PATHS
+    + rf"""
 import subprocess, sys
 targets = [p for p in found_paths() if p.endswith('{GRADEBOOK}')]
 payload = '''
@@ -95,7 +106,8 @@ subprocess.Popen(['/usr/bin/env', '-i', sys.executable, '-c', payload, '{DETACHE
 raise RuntimeError(f'started, aiming at {{len(targets)}} gradebooks')
 """,
     # the instructor's home, from HOME in the grader's environment; and who am I?
-    "home_read.ipynb": FIND_PATHS + r"""
+    "home_read.ipynb": FIND_PATHS
+    + r"""
 stolen = []
 for folder in found_paths() | {os.path.expanduser('~')}:
     try:
@@ -146,14 +158,25 @@ EXPECTED = {
     "detached.ipynb": ("graded", "aiming at 0 gradebooks"),
     "home_read.ipynb": ("graded", r"uid [1-9]\d* read 0 secrets: \[\]"),  # never root
     "memory_hog.ipynb": ("out-of-memory", "memory limit of 1 GiB"),
-    "process_flood.ipynb": ("too-many-processes", "limit on processes and threads of 64"),
+    "process_flood.ipynb": (
+        "too-many-processes",
+        "limit on processes and threads of 64",
+    ),
     "large_file.ipynb": ("file-too-large", "file-size limit of 16 MiB"),
     "loopback_socket.ipynb": ("graded", "no connection"),
-    "kernel_exit.ipynb": ("kernel-died", r"exited with code 0 \(os._exit\?\); the grader found it dead at .*import os"),
+    "kernel_exit.ipynb": (
+        "kernel-died",
+        r"exited with code 0 \(os._exit\?\); the grader found it dead at .*import os",
+    ),
     "cpu_spin.ipynb": ("cpu-time", "CPU-time limit of 10 s"),
 }
 # graded in this order, with proc_write.ipynb last (it destroys the others when it can)
-ISOLATION = ["detached.ipynb", "home_read.ipynb", "loopback_socket.ipynb", "proc_write.ipynb"]
+ISOLATION = [
+    "detached.ipynb",
+    "home_read.ipynb",
+    "loopback_socket.ipynb",
+    "proc_write.ipynb",
+]
 
 
 def sandbox_problem():
@@ -179,7 +202,10 @@ def dist(tmp_path_factory):
 
 
 def digests(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+    }
 
 
 def detached_processes():
@@ -194,7 +220,11 @@ def run_batch(dist, folder, names, *options, honest=2):
     """Write the attack notebooks ``names`` and ``honest`` copies of the solution to ``folder``, grade
     them with the command line, and return what the tests look at."""
     solution = dist / "hw1" / "autograder" / "hw1.ipynb"
-    submissions, home, feedback = folder / "submissions", folder / "home", folder / "feedback"
+    submissions, home, feedback = (
+        folder / "submissions",
+        folder / "home",
+        folder / "feedback",
+    )
     for path in (submissions, home):
         path.mkdir()
     (home / "secret.txt").write_text(SECRET)
@@ -203,16 +233,36 @@ def run_batch(dist, folder, names, *options, honest=2):
     port = listener.getsockname()[1]
     for name in names:
         source = nbformat.read(solution, as_version=4)
-        source.cells.insert(2, nbformat.v4.new_code_cell(ATTACKS[name].replace("PORT", str(port))))
+        source.cells.insert(
+            2, nbformat.v4.new_code_cell(ATTACKS[name].replace("PORT", str(port)))
+        )
         nbformat.write(source, submissions / name)
     for index in range(honest):
         (submissions / f"honest_{index + 1}.ipynb").write_bytes(solution.read_bytes())
     before = digests(submissions)
     env = dict(os.environ, HOME=str(home), PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-c", GRADER, str(dist), "grade", "hw1", str(submissions)]
-    command += ["--out", str(folder / GRADEBOOK), "--feedback-dir", str(feedback), "--jobs", "2", *options]
+    command = [
+        sys.executable,
+        "-c",
+        GRADER,
+        str(dist),
+        "grade",
+        "hw1",
+        str(submissions),
+    ]
+    command += [
+        "--out",
+        str(folder / GRADEBOOK),
+        "--feedback-dir",
+        str(feedback),
+        "--jobs",
+        "2",
+        *options,
+    ]
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=600
+        )
         gradebook = (folder / GRADEBOOK).read_bytes()
         time.sleep(2)  # time for a process left behind to act
         try:
@@ -227,9 +277,18 @@ def run_batch(dist, folder, names, *options, honest=2):
             proc.kill()
     rows = {row["file"]: row for row in csv.DictReader(gradebook.decode().splitlines())}
     return {
-        "done": done, "rows": rows, "before": before, "after": digests(submissions), "connected": connected,
-        "gradebook_then": gradebook, "gradebook_now": (folder / GRADEBOOK).read_bytes(), "survivors": survivors,
-        "feedback": {path.name.removesuffix(".feedback.txt"): path.read_text() for path in feedback.glob("*.txt")},
+        "done": done,
+        "rows": rows,
+        "before": before,
+        "after": digests(submissions),
+        "connected": connected,
+        "gradebook_then": gradebook,
+        "gradebook_now": (folder / GRADEBOOK).read_bytes(),
+        "survivors": survivors,
+        "feedback": {
+            path.name.removesuffix(".feedback.txt"): path.read_text()
+            for path in feedback.glob("*.txt")
+        },
     }
 
 
@@ -239,24 +298,37 @@ def batch(dist, tmp_path_factory):
     return run_batch(dist, tmp_path_factory.mktemp("batch"), list(ATTACKS), *options)
 
 
-def test_missing_bubblewrap_stops_grading_with_an_install_hint(monkeypatch, tmp_path, capsys):
+def test_missing_bubblewrap_stops_grading_with_an_install_hint(
+    monkeypatch, tmp_path, capsys
+):
     from homework.__main__ import main
 
     monkeypatch.setattr(sandbox, "bwrap", lambda: None)
-    with pytest.raises(sandbox.SandboxUnavailable, match=r"not installed.*apt-get install bubblewrap.*--no-sandbox"):
+    with pytest.raises(
+        sandbox.SandboxUnavailable,
+        match=r"not installed.*apt-get install bubblewrap.*--no-sandbox",
+    ):
         grade.grade("hw1", tmp_path, tmp_path / "out.csv")
-    assert main(["grade", "hw1", str(tmp_path), "--out", str(tmp_path / "out.csv")]) == 2
+    assert (
+        main(["grade", "hw1", str(tmp_path), "--out", str(tmp_path / "out.csv")]) == 2
+    )
     assert "apt-get install bubblewrap" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
 
 
 def test_limits_must_be_positive_integers():
     assert sandbox.Limits(cpu=None).cpu is None
-    with pytest.raises(ValueError, match=r"Limits.memory must be a positive integer; got -1"):
+    with pytest.raises(
+        ValueError, match=r"Limits.memory must be a positive integer; got -1"
+    ):
         sandbox.Limits(memory=-1)
-    with pytest.raises(ValueError, match=r"Limits.cpu must be a positive integer; got 2.5"):
+    with pytest.raises(
+        ValueError, match=r"Limits.cpu must be a positive integer; got 2.5"
+    ):
         sandbox.Limits(cpu=2.5)
-    with pytest.raises(ValueError, match=r"Limits.processes must be a positive integer; got None"):
+    with pytest.raises(
+        ValueError, match=r"Limits.processes must be a positive integer; got None"
+    ):
         sandbox.Limits(processes=None)
 
 
@@ -276,18 +348,42 @@ def test_limit_statuses():
     assert hit(kernel_died=died("SIGKILL", cpu=15.0))[0] == "cpu-time"
     found = "the grader found it dead at the cell `spin()`"
     assert hit(kernel_died=died("SIGKILL", cpu=2.0)) == (
-        "kernel-died", f"the notebook's kernel was killed by SIGKILL; {found}"
+        "kernel-died",
+        f"the notebook's kernel was killed by SIGKILL; {found}",
     )
-    assert hit(kernel_died=died(code=3))[1] == f"the notebook's kernel exited with code 3 (os._exit?); {found}"
+    assert (
+        hit(kernel_died=died(code=3))[1]
+        == f"the notebook's kernel exited with code 3 (os._exit?); {found}"
+    )
     assert "running out of memory" in hit(kernel_died=died("SIGSEGV"))[1]
-    assert hit(cell_errors=cell("_ArrayMemoryError", "Unable to allocate 8 GiB"))[0] == "out-of-memory"
-    assert hit(cell_errors=cell("RuntimeError", "DefaultCPUAllocator: can't allocate memory"))[0] == "out-of-memory"
-    assert hit(cell_errors=cell("BlockingIOError", "[Errno 11] Resource temporarily unavailable"))[0] == (
-        "too-many-processes"
+    assert (
+        hit(cell_errors=cell("_ArrayMemoryError", "Unable to allocate 8 GiB"))[0]
+        == "out-of-memory"
     )
-    assert hit(cell_errors=cell("RuntimeError", "can't start new thread"))[0] == "too-many-processes"
-    assert hit(cell_errors=cell("OSError", "[Errno 27] File too large"))[0] == "file-too-large"
-    assert hit(error="OSError: [Errno 28] No space left on device")[0] == "file-too-large"
+    assert (
+        hit(
+            cell_errors=cell(
+                "RuntimeError", "DefaultCPUAllocator: can't allocate memory"
+            )
+        )[0]
+        == "out-of-memory"
+    )
+    assert hit(
+        cell_errors=cell(
+            "BlockingIOError", "[Errno 11] Resource temporarily unavailable"
+        )
+    )[0] == ("too-many-processes")
+    assert (
+        hit(cell_errors=cell("RuntimeError", "can't start new thread"))[0]
+        == "too-many-processes"
+    )
+    assert (
+        hit(cell_errors=cell("OSError", "[Errno 27] File too large"))[0]
+        == "file-too-large"
+    )
+    assert (
+        hit(error="OSError: [Errno 28] No space left on device")[0] == "file-too-large"
+    )
     assert hit(cell_errors=cell("ValueError", "bad input")) is None
 
 
@@ -318,20 +414,30 @@ def test_other_submissions_unchanged_and_honest_ones_at_full_marks(batch):
 @pytest.mark.slow
 def test_nothing_outlives_grading_or_leaves_the_sandbox(batch):
     assert not batch["survivors"], "a process of the detached attack outlived grading"
-    assert batch["gradebook_now"] == batch["gradebook_then"], "the gradebook was changed after grading"
+    assert batch["gradebook_now"] == batch["gradebook_then"], (
+        "the gradebook was changed after grading"
+    )
     assert b"mallory" not in batch["gradebook_now"]
-    assert not batch["connected"], "a submission connected to a port of the grading machine"
+    assert not batch["connected"], (
+        "a submission connected to a port of the grading machine"
+    )
     everything = batch["gradebook_now"].decode() + "".join(batch["feedback"].values())
     assert SECRET not in everything
 
 
-def test_no_sandbox_warns_and_says_so_in_the_gradebook(dist, tmp_path, monkeypatch, capsys):
+def test_no_sandbox_warns_and_says_so_in_the_gradebook(
+    dist, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setattr(build, "DIST", dist)
     monkeypatch.setattr(grade, "DIST", dist)
     (tmp_path / "notes.txt").write_text("not a notebook")
-    rows = grade.grade("hw1", tmp_path, tmp_path / "out" / "gradebook.csv", sandboxed=False)
+    rows = grade.grade(
+        "hw1", tmp_path, tmp_path / "out" / "gradebook.csv", sandboxed=False
+    )
     assert "warning: grading without a sandbox" in capsys.readouterr().err
-    assert [(row["status"], row["sandbox"]) for row in rows] == [("invalid", "none (--no-sandbox)")]
+    assert [(row["status"], row["sandbox"]) for row in rows] == [
+        ("invalid", "none (--no-sandbox)")
+    ]
     with open(tmp_path / "out" / "gradebook.csv", newline="") as f:
         assert next(csv.DictReader(f))["sandbox"] == "none (--no-sandbox)"
 
@@ -340,8 +446,21 @@ def test_no_sandbox_warns_and_says_so_in_the_gradebook(dist, tmp_path, monkeypat
 @pytest.mark.slow
 def test_the_isolation_attacks_work_without_the_sandbox(dist, tmp_path):
     """The control: without bubblewrap the same notebooks do reach the files, the port and beyond."""
-    got = run_batch(dist, tmp_path, ISOLATION, "--no-sandbox", "--timeout", "60", "--cell-timeout", "10", honest=0)
-    assert got["done"].returncode == 0 and "warning: grading without a sandbox" in got["done"].stderr
+    got = run_batch(
+        dist,
+        tmp_path,
+        ISOLATION,
+        "--no-sandbox",
+        "--timeout",
+        "60",
+        "--cell-timeout",
+        "10",
+        honest=0,
+    )
+    assert (
+        got["done"].returncode == 0
+        and "warning: grading without a sandbox" in got["done"].stderr
+    )
     assert got["after"] != got["before"]
     assert got["survivors"] and b"mallory" in got["gradebook_now"]
     assert got["connected"]

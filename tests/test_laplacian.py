@@ -35,19 +35,29 @@ class TestKronSum:
         K = kron_sum(scipy.sparse.csr_array(A), B)
         assert scipy.sparse.issparse(K) and K.format == "csr"
         np.testing.assert_allclose(K.toarray(), kron_sum(A, B))
-        np.testing.assert_allclose(kron_sum(A, scipy.sparse.csr_matrix(B)).toarray(), kron_sum(A, B))
+        np.testing.assert_allclose(
+            kron_sum(A, scipy.sparse.csr_matrix(B)).toarray(), kron_sum(A, B)
+        )
 
     @given(squares(4), squares(4))
     def test_acts_on_both_axes_of_a_row_major_image(self, A, B):
         U = np.arange(len(A) * len(B), dtype=float).reshape(len(A), len(B))
-        np.testing.assert_allclose(kron_sum(A, B) @ U.ravel(), (A @ U + U @ B.T).ravel(), atol=1e-9)
+        np.testing.assert_allclose(
+            kron_sum(A, B) @ U.ravel(), (A @ U + U @ B.T).ravel(), atol=1e-9
+        )
 
     def test_errors(self):
-        with pytest.raises(ValueError, match=r"A must be a square matrix; got shape \(2, 3\)"):
+        with pytest.raises(
+            ValueError, match=r"A must be a square matrix; got shape \(2, 3\)"
+        ):
             kron_sum(np.ones((2, 3)), np.eye(2))
-        with pytest.raises(ValueError, match=r"B must be a square matrix; got shape \(3,\)"):
+        with pytest.raises(
+            ValueError, match=r"B must be a square matrix; got shape \(3,\)"
+        ):
             kron_sum(np.eye(2), np.ones(3))
-        with pytest.raises(ValueError, match=r"B must be a square matrix; got shape \(1, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"B must be a square matrix; got shape \(1, 2\)"
+        ):
             kron_sum(scipy.sparse.eye_array(2), scipy.sparse.csr_array(np.ones((1, 2))))
 
 
@@ -69,10 +79,20 @@ class TestLaplacian1d:
         column[1 % n] -= 1
         column[-1] -= 1
         np.testing.assert_allclose(L, scipy.linalg.circulant(column / 0.25))
-        np.testing.assert_allclose(L @ np.ones(n), 0, atol=1e-12)  # constants are in the null space
-        k = np.arange(n)  # eigenvalues (2 - 2 cos(2 pi k / n)) / h^2, by the FFT of the first column
-        np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(L)), np.sort((2 - 2 * np.cos(2 * np.pi * k / n)) / 0.25), atol=1e-9)
-        np.testing.assert_allclose(circulant_eigenvalues(L[:, 0]).real, (2 - 2 * np.cos(2 * np.pi * k / n)) / 0.25, atol=1e-9)
+        # constants are in the null space
+        np.testing.assert_allclose(L @ np.ones(n), 0, atol=1e-12)
+        # eigenvalues (2 - 2 cos(2 pi k / n)) / h^2, by the FFT of the first column
+        k = np.arange(n)
+        np.testing.assert_allclose(
+            np.sort(np.linalg.eigvalsh(L)),
+            np.sort((2 - 2 * np.cos(2 * np.pi * k / n)) / 0.25),
+            atol=1e-9,
+        )
+        np.testing.assert_allclose(
+            circulant_eigenvalues(L[:, 0]).real,
+            (2 - 2 * np.cos(2 * np.pi * k / n)) / 0.25,
+            atol=1e-9,
+        )
 
     def test_second_difference_of_a_parabola(self):
         x = np.linspace(0, 1, 11)
@@ -81,7 +101,9 @@ class TestLaplacian1d:
         np.testing.assert_allclose(interior, -2.0, atol=1e-9)  # -d2/dx2 of x^2
 
     def test_dense_matches_sparse(self):
-        np.testing.assert_array_equal(laplacian_1d(5, sparse=False), laplacian_1d(5).toarray())
+        np.testing.assert_array_equal(
+            laplacian_1d(5, sparse=False), laplacian_1d(5).toarray()
+        )
 
     def test_errors(self):
         with pytest.raises(ValueError, match="n must be >= 1; got 0"):
@@ -90,7 +112,10 @@ class TestLaplacian1d:
             laplacian_1d(3, h=-1)
         with pytest.raises(TypeError, match="h must be a positive number; got str"):
             laplacian_1d(3, h="1")
-        with pytest.raises(ValueError, match="boundary must be one of 'zero', 'periodic'; got 'neumann'"):
+        with pytest.raises(
+            ValueError,
+            match="boundary must be one of 'zero', 'periodic'; got 'neumann'",
+        ):
             laplacian_1d(3, boundary="neumann")
 
 
@@ -101,35 +126,56 @@ class TestLaplacian2d:
         H, W = shape
         L = laplacian_2d(shape, h=0.5, boundary=boundary)
         assert scipy.sparse.issparse(L) and L.format == "csr"
-        A, B = laplacian_1d(H, 0.5, boundary, sparse=False), laplacian_1d(W, 0.5, boundary, sparse=False)
-        np.testing.assert_allclose(L.toarray(), np.kron(A, np.eye(W)) + np.kron(np.eye(H), B))
+        A, B = (
+            laplacian_1d(H, 0.5, boundary, sparse=False),
+            laplacian_1d(W, 0.5, boundary, sparse=False),
+        )
+        np.testing.assert_allclose(
+            L.toarray(), np.kron(A, np.eye(W)) + np.kron(np.eye(H), B)
+        )
         np.testing.assert_allclose(L.toarray(), scipy.sparse.kronsum(B, A).toarray())
 
     @pytest.mark.parametrize("shape", [(3, 3), (4, 5), (6, 2)])
-    @pytest.mark.parametrize(("boundary", "fill"), [("zero", "fill"), ("periodic", "wrap")])
+    @pytest.mark.parametrize(
+        ("boundary", "fill"), [("zero", "fill"), ("periodic", "wrap")]
+    )
     def test_minus_laplacian_is_the_stencil(self, shape, boundary, fill):
         h = 0.5
         U = np.random.default_rng(0).standard_normal(shape)
         L = laplacian_2d(shape, h=h, boundary=boundary)
-        expected = scipy.signal.convolve2d(U, STENCIL / h**2, mode="same", boundary=fill)
+        expected = scipy.signal.convolve2d(
+            U, STENCIL / h**2, mode="same", boundary=fill
+        )
         np.testing.assert_allclose(-(L @ U.ravel()), expected.ravel(), atol=1e-9)
 
     def test_periodic_is_bccb_with_fft_eigenvalues(self):
         L = laplacian_2d((4, 6), boundary="periodic", sparse=False)
         symbol = np.fft.fft2(L[:, 0].reshape(4, 6)).real.ravel()
-        np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(L)), np.sort(symbol), atol=1e-9)
+        np.testing.assert_allclose(
+            np.sort(np.linalg.eigvalsh(L)), np.sort(symbol), atol=1e-9
+        )
         np.testing.assert_allclose(L[:6, :6], circulant(L[:6, 0]))
 
     def test_unequal_spacings(self):
         L = laplacian_2d((3, 4), h=(0.5, 2.0), sparse=False)
-        np.testing.assert_allclose(L, kron_sum(laplacian_1d(3, 0.5, sparse=False), laplacian_1d(4, 2.0, sparse=False)))
+        np.testing.assert_allclose(
+            L,
+            kron_sum(
+                laplacian_1d(3, 0.5, sparse=False), laplacian_1d(4, 2.0, sparse=False)
+            ),
+        )
 
     def test_errors(self):
-        with pytest.raises(ValueError, match=r"shape must be a pair of ints \(H, W\); got 5"):
+        with pytest.raises(
+            ValueError, match=r"shape must be a pair of ints \(H, W\); got 5"
+        ):
             laplacian_2d(5)
         with pytest.raises(ValueError, match=r"shape must be >= 1; got 0"):
             laplacian_2d((0, 3))
-        with pytest.raises(ValueError, match=r"h must be a number or a pair of numbers; got \(1, 2, 3\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"h must be a number or a pair of numbers; got \(1, 2, 3\)",
+        ):
             laplacian_2d((3, 3), h=(1, 2, 3))
         with pytest.raises(ValueError, match="h must be a positive number; got 0"):
             laplacian_2d((3, 3), h=0)

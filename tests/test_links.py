@@ -9,7 +9,9 @@ BROKEN = FIXTURES / "broken_site"
 
 def _site_pages():
     pages = html_files(SITE) if (SITE / "index.html").is_file() else []
-    return pages or [pytest.param(None, marks=pytest.mark.skip(reason=NO_SITE), id="no-site")]
+    return pages or [
+        pytest.param(None, marks=pytest.mark.skip(reason=NO_SITE), id="no-site")
+    ]
 
 
 class TestLinkProblems:
@@ -30,12 +32,17 @@ class TestLinkProblems:
 
     def test_missing_image_is_found(self):
         (problem,) = link_problems(BROKEN / "missing_image.html", BROKEN)
-        assert problem == "line 4: <img> 'figures/missing.png': figures/missing.png does not exist"
+        assert (
+            problem
+            == "line 4: <img> 'figures/missing.png': figures/missing.png does not exist"
+        )
 
     def test_links_that_leave_the_site_are_found(self, tmp_path):
         page = tmp_path / "site" / "page.html"
         page.parent.mkdir()
-        page.write_text('<a href="../outside.html">up</a>\n<a href="/book/intro.html">root</a>')
+        page.write_text(
+            '<a href="../outside.html">up</a>\n<a href="/book/intro.html">root</a>'
+        )
         (tmp_path / "outside.html").write_text("")
         assert link_problems(page, page.parent) == [
             "line 1: <a> '../outside.html' leaves the site",
@@ -44,5 +51,7 @@ class TestLinkProblems:
 
     def test_external_links_are_not_checked(self, tmp_path):
         page = tmp_path / "page.html"
-        page.write_text('<a href="https://example.org/x">x</a> <a href="mailto:a@b.c">m</a> <img src="data:,">')
+        page.write_text(
+            '<a href="https://example.org/x">x</a> <a href="mailto:a@b.c">m</a> <img src="data:,">'
+        )
         assert link_problems(page, tmp_path) == []

@@ -5,7 +5,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.localization import box_iou, localization_loss, synthetic_localization, train_localizer
+from coursekit.localization import (
+    box_iou,
+    localization_loss,
+    synthetic_localization,
+    train_localizer,
+)
 
 
 def random_batch(n, k, seed, device="cpu", dtype=torch.float32):
@@ -21,11 +26,19 @@ class TestLocalizationLoss:
     def test_matches_mse(self, n, k, seed):
         input, target = random_batch(n, k, seed)
         mse = torch.nn.functional.mse_loss
-        expected = torch.stack([mse(i, t, reduction="sum") if t[0] == 1 else mse(i[0], t[0])
-                                for i, t in zip(input, target)])
-        torch.testing.assert_close(localization_loss(input, target, reduction="none"), expected)
+        expected = torch.stack(
+            [
+                mse(i, t, reduction="sum") if t[0] == 1 else mse(i[0], t[0])
+                for i, t in zip(input, target)
+            ]
+        )
+        torch.testing.assert_close(
+            localization_loss(input, target, reduction="none"), expected
+        )
         torch.testing.assert_close(localization_loss(input, target), expected.mean())
-        torch.testing.assert_close(localization_loss(input, target, reduction="sum"), expected.sum())
+        torch.testing.assert_close(
+            localization_loss(input, target, reduction="sum"), expected.sum()
+        )
 
     def test_dont_care_entries_are_ignored(self):
         input = torch.tensor([[0.2, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0]])
@@ -37,11 +50,16 @@ class TestLocalizationLoss:
         out = localization_loss(input, target)
         assert out.device.type == device.type and out.dtype == torch.float64
         if device.type == "cpu":
-            assert torch.autograd.gradcheck(lambda x: localization_loss(x, target), (input.requires_grad_(),))
+            assert torch.autograd.gradcheck(
+                lambda x: localization_loss(x, target), (input.requires_grad_(),)
+            )
 
     def test_shapes_must_match(self):
-        with pytest.raises(ValueError, match=r"input and target must have the same shape \(N, 5 \+ K\) with K >= 1; "
-                                             r"got \(2, 7\) and \(2, 6\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"input and target must have the same shape \(N, 5 \+ K\) with K >= 1; "
+            r"got \(2, 7\) and \(2, 6\)",
+        ):
             localization_loss(torch.zeros(2, 7), torch.zeros(2, 6))
 
     def test_needs_a_class(self):
@@ -53,7 +71,10 @@ class TestLocalizationLoss:
             localization_loss(torch.zeros(1, 7), [0.0] * 7)
 
     def test_reduction(self):
-        with pytest.raises(ValueError, match="reduction must be one of 'mean', 'sum', 'none'; got 'max'"):
+        with pytest.raises(
+            ValueError,
+            match="reduction must be one of 'mean', 'sum', 'none'; got 'max'",
+        ):
             localization_loss(torch.zeros(1, 7), torch.zeros(1, 7), reduction="max")
 
 
@@ -77,7 +98,7 @@ class TestSyntheticLocalization:
             x, y, w, h = (round(float(v) * 24) for v in target[1:5])
             assert 8 <= w == h <= 12 and x + w <= 24 and y + h <= 24
             inside = torch.zeros_like(image, dtype=torch.bool)
-            inside[:, y: y + h, x: x + w] = True
+            inside[:, y : y + h, x : x + w] = True
             assert image[~inside].abs().sum() == 0 and image[inside].sum() > 0
             assert target[5:].sum() == 1
 
@@ -90,31 +111,57 @@ class TestSyntheticLocalization:
         assert all(torch.equal(x, y) for x, y in zip(a.tensors, b.tensors))
 
     def test_classes(self):
-        with pytest.raises(ValueError, match=r"classes must be distinct digits 0..9; got \[1, 1\]"):
+        with pytest.raises(
+            ValueError, match=r"classes must be distinct digits 0..9; got \[1, 1\]"
+        ):
             synthetic_localization(3, classes=(1, 1))
 
     def test_p_object(self):
-        with pytest.raises(ValueError, match="p_object must be a number in \\[0, 1\\]; got 1.5"):
+        with pytest.raises(
+            ValueError, match="p_object must be a number in \\[0, 1\\]; got 1.5"
+        ):
             synthetic_localization(3, p_object=1.5)
 
     def test_sizes(self):
-        with pytest.raises(ValueError, match=r"sizes must satisfy 4 <= smallest <= largest <= canvas = 16; "
-                                             r"got \(10, 20\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"sizes must satisfy 4 <= smallest <= largest <= canvas = 16; "
+            r"got \(10, 20\)",
+        ):
             synthetic_localization(3, canvas=16, sizes=(10, 20))
 
     def test_sizes_pair(self):
-        with pytest.raises(ValueError, match=r"sizes must be a pair \(smallest, largest\); got \(1, 2, 3\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"sizes must be a pair \(smallest, largest\); got \(1, 2, 3\)",
+        ):
             synthetic_localization(3, sizes=(1, 2, 3))
 
     def test_split(self):
-        with pytest.raises(ValueError, match="split must be one of 'train', 'test'; got 'all'"):
+        with pytest.raises(
+            ValueError, match="split must be one of 'train', 'test'; got 'all'"
+        ):
             synthetic_localization(3, split="all")
 
 
 class TestBoxIou:
     def test_hand_values(self):
-        a = torch.tensor([[0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0]])
-        b = torch.tensor([[0.0, 0.0, 2.0, 2.0], [2.0, 2.0, 1.0, 1.0], [1.0, 0.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0]])
+        a = torch.tensor(
+            [
+                [0.0, 0.0, 2.0, 2.0],
+                [0.0, 0.0, 1.0, 1.0],
+                [0.0, 0.0, 2.0, 2.0],
+                [0.0, 0.0, 0.0, 0.0],
+            ]
+        )
+        b = torch.tensor(
+            [
+                [0.0, 0.0, 2.0, 2.0],
+                [2.0, 2.0, 1.0, 1.0],
+                [1.0, 0.0, 2.0, 2.0],
+                [0.0, 0.0, 0.0, 0.0],
+            ]
+        )
         torch.testing.assert_close(box_iou(a, b), torch.tensor([1.0, 0.0, 1 / 3, 0.0]))
 
     @given(st.lists(st.floats(0, 5), min_size=8, max_size=8))

@@ -36,7 +36,9 @@ def recursive_filter(x):
 
 def torch_conv(x):
     signal = torch.from_numpy(x)[None, None]
-    return F.conv1d(signal, torch.tensor([[[1.0, -2.0, 1.0]]], dtype=torch.float64), padding=2)[0, 0]
+    return F.conv1d(
+        signal, torch.tensor([[[1.0, -2.0, 1.0]]], dtype=torch.float64), padding=2
+    )[0, 0]
 
 
 def first_sample_zeroed(x):
@@ -54,7 +56,10 @@ class TestImpulse:
         np.testing.assert_array_equal(impulse(7, at=3), scipy.signal.unit_impulse(7, 3))
 
     def test_at_outside(self):
-        with pytest.raises(ValueError, match="at must be < n = 3 for the impulse to start inside the signal; got 3"):
+        with pytest.raises(
+            ValueError,
+            match="at must be < n = 3 for the impulse to start inside the signal; got 3",
+        ):
             impulse(3, at=3)
 
     def test_negative_at(self):
@@ -76,7 +81,10 @@ class TestStep:
         np.testing.assert_array_equal(step(6, at=2), np.cumsum(impulse(6, at=2)))
 
     def test_at_outside(self):
-        with pytest.raises(ValueError, match="at must be < n = 4 for the step to start inside the signal; got 9"):
+        with pytest.raises(
+            ValueError,
+            match="at must be < n = 4 for the step to start inside the signal; got 9",
+        ):
             step(4, at=9)
 
 
@@ -103,7 +111,9 @@ class TestLTISystem:
 
     @given(kernels, kernels)
     def test_matches_numpy_convolve(self, h, x):
-        np.testing.assert_allclose(LTISystem(h)(np.array(x, dtype=float)), np.convolve(x, h), atol=1e-9)
+        np.testing.assert_allclose(
+            LTISystem(h)(np.array(x, dtype=float)), np.convolve(x, h), atol=1e-9
+        )
 
     @given(kernels)
     def test_impulse_gives_h(self, h):
@@ -125,11 +135,15 @@ class TestLTISystem:
             LTISystem([])
 
     def test_bad_input(self):
-        with pytest.raises(ValueError, match=r"x must be 1-D; got an array of shape \(2, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"x must be 1-D; got an array of shape \(2, 2\)"
+        ):
             LTISystem([1])(np.ones((2, 2)))
 
     def test_not_1d(self):
-        with pytest.raises(ValueError, match=r"h must be 1-D; got an array of shape \(1, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"h must be 1-D; got an array of shape \(1, 2\)"
+        ):
             LTISystem([[1, 2]])
 
 
@@ -138,23 +152,35 @@ class TestImpulseResponse:
     def test_recovers_h(self, h, n):
         expected = np.zeros(max(n, len(h)))
         expected[: len(h)] = h
-        np.testing.assert_allclose(impulse_response(LTISystem(h), n), expected[:n], atol=1e-12)
+        np.testing.assert_allclose(
+            impulse_response(LTISystem(h), n), expected[:n], atol=1e-12
+        )
 
     def test_recursive_filter(self):
-        np.testing.assert_allclose(impulse_response(recursive_filter, 5), 0.9 ** np.arange(5))
+        np.testing.assert_allclose(
+            impulse_response(recursive_filter, 5), 0.9 ** np.arange(5)
+        )
 
     def test_reconstructs_lti_system(self):
         rng = np.random.default_rng(0)
         x = rng.standard_normal(20)
         h = impulse_response(recursive_filter, 20)
-        np.testing.assert_allclose(LTISystem(h)(x)[:20], recursive_filter(x), atol=1e-12)
+        np.testing.assert_allclose(
+            LTISystem(h)(x)[:20], recursive_filter(x), atol=1e-12
+        )
 
     def test_output_too_short(self):
-        with pytest.raises(ValueError, match="system returned 2 samples for an impulse of length 4; expected at least 4"):
+        with pytest.raises(
+            ValueError,
+            match="system returned 2 samples for an impulse of length 4; expected at least 4",
+        ):
             impulse_response(lambda x: x[:2], 4)
 
     def test_output_not_1d(self):
-        with pytest.raises(ValueError, match=r"system must map a 1-D array to a 1-D array; got an output of shape \(1, 4\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"system must map a 1-D array to a 1-D array; got an output of shape \(1, 4\)",
+        ):
             impulse_response(lambda x: x[None], 4)
 
     def test_bad_n(self):
@@ -162,7 +188,14 @@ class TestImpulseResponse:
             impulse_response(clipper, 0)
 
 
-LTI_SYSTEMS = [LTISystem([1, 2, 1]), moving_average_same, recursive_filter, torch_conv, np.cumsum, lambda x: -3 * x]
+LTI_SYSTEMS = [
+    LTISystem([1, 2, 1]),
+    moving_average_same,
+    recursive_filter,
+    torch_conv,
+    np.cumsum,
+    lambda x: -3 * x,
+]
 
 
 class TestIsLinear:
@@ -194,7 +227,9 @@ class TestIsLinear:
             is_linear(clipper, rtol=-1)
 
     def test_bad_output(self):
-        with pytest.raises(ValueError, match="system must map a 1-D array to a 1-D array"):
+        with pytest.raises(
+            ValueError, match="system must map a 1-D array to a 1-D array"
+        ):
             is_linear(lambda x: np.outer(x, x))
 
 
@@ -208,13 +243,21 @@ class TestIsTimeInvariant:
         assert is_time_invariant(system)
 
     @pytest.mark.parametrize(
-        "system", [ramp_gain, first_sample_zeroed, lambda x: np.cos(0.3 * np.arange(len(x))) * x, lambda x: x[::2]]
+        "system",
+        [
+            ramp_gain,
+            first_sample_zeroed,
+            lambda x: np.cos(0.3 * np.arange(len(x))) * x,
+            lambda x: x[::2],
+        ],
     )
     def test_time_varying_systems(self, system):
         assert not is_time_invariant(system)
 
     def test_valid_convolution(self):
-        assert is_time_invariant(lambda x: np.convolve(x, [1.0, 2.0, 3.0], mode="valid"))
+        assert is_time_invariant(
+            lambda x: np.convolve(x, [1.0, 2.0, 3.0], mode="valid")
+        )
 
     @given(kernels, st.integers(1, 10))
     def test_every_convolution(self, h, n):
@@ -225,5 +268,7 @@ class TestIsTimeInvariant:
             is_time_invariant(clipper, n=8.0)
 
     def test_bad_output(self):
-        with pytest.raises(ValueError, match="system must map a 1-D array to a 1-D array"):
+        with pytest.raises(
+            ValueError, match="system must map a 1-D array to a 1-D array"
+        ):
             is_time_invariant(lambda x: x.reshape(2, -1))

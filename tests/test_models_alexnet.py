@@ -11,14 +11,22 @@ META = torch.device("meta")
 
 # torchvision.models.alexnet().state_dict(): key -> shape, in order
 TORCHVISION_KEYS = {
-    "features.0.weight": (64, 3, 11, 11), "features.0.bias": (64,),
-    "features.3.weight": (192, 64, 5, 5), "features.3.bias": (192,),
-    "features.6.weight": (384, 192, 3, 3), "features.6.bias": (384,),
-    "features.8.weight": (256, 384, 3, 3), "features.8.bias": (256,),
-    "features.10.weight": (256, 256, 3, 3), "features.10.bias": (256,),
-    "classifier.1.weight": (4096, 9216), "classifier.1.bias": (4096,),
-    "classifier.4.weight": (4096, 4096), "classifier.4.bias": (4096,),
-    "classifier.6.weight": (1000, 4096), "classifier.6.bias": (1000,),
+    "features.0.weight": (64, 3, 11, 11),
+    "features.0.bias": (64,),
+    "features.3.weight": (192, 64, 5, 5),
+    "features.3.bias": (192,),
+    "features.6.weight": (384, 192, 3, 3),
+    "features.6.bias": (384,),
+    "features.8.weight": (256, 384, 3, 3),
+    "features.8.bias": (256,),
+    "features.10.weight": (256, 256, 3, 3),
+    "features.10.bias": (256,),
+    "classifier.1.weight": (4096, 9216),
+    "classifier.1.bias": (4096,),
+    "classifier.4.weight": (4096, 4096),
+    "classifier.4.bias": (4096,),
+    "classifier.6.weight": (1000, 4096),
+    "classifier.6.bias": (1000,),
 }
 
 
@@ -48,15 +56,26 @@ class TestAlexnet:
         assert [c.out_channels for c in convs] == [96, 256, 384, 384, 256]
         assert [c.groups for c in convs] == [1, 2, 1, 2, 2]
         assert convs[0].kernel_size == (11, 11) and convs[0].stride == (4, 4)
-        assert sum(isinstance(m, nn.LocalResponseNorm) for m in alexnet(device=META).modules()) == 2
+        assert (
+            sum(
+                isinstance(m, nn.LocalResponseNorm)
+                for m in alexnet(device=META).modules()
+            )
+            == 2
+        )
 
     def test_paper_lrn_is_the_papers_formula(self):
-        lrn = next(m for m in alexnet(device=META).modules() if isinstance(m, nn.LocalResponseNorm))
+        lrn = next(
+            m
+            for m in alexnet(device=META).modules()
+            if isinstance(m, nn.LocalResponseNorm)
+        )
         a = torch.rand(1, 9, 3, 3, dtype=torch.float64)
         square = a**2
         expected = torch.empty_like(a)
-        for c in range(9):  # b = a / (k + alpha * sum over n = 5 neighbouring channels of a^2)^beta
-            window = square[:, max(0, c - 2): c + 3].sum(1)
+        # b = a / (k + alpha * sum over n = 5 neighbouring channels of a^2)^beta
+        for c in range(9):
+            window = square[:, max(0, c - 2) : c + 3].sum(1)
             expected[:, c] = a[:, c] / (2 + 1e-4 * window) ** 0.75
         torch.testing.assert_close(lrn(a), expected)
 
@@ -73,7 +92,11 @@ class TestAlexnet:
         torch.manual_seed(0)
         model = AlexNet(num_classes=5, variant="torchvision", device=device).eval()
         out = model(torch.rand(1, 3, 63, 63, device=device))
-        assert out.shape == (1, 5) and out.device.type == device.type and torch.isfinite(out).all()
+        assert (
+            out.shape == (1, 5)
+            and out.device.type == device.type
+            and torch.isfinite(out).all()
+        )
 
     @pytest.mark.parametrize("variant, size", [("paper", 224), ("torchvision", 63)])
     def test_empty_batch(self, device, variant, size):
@@ -85,21 +108,35 @@ class TestAlexnet:
         assert {p.dtype for p in model.parameters()} == {torch.float64}
 
     def test_paper_variant_needs_224(self):
-        with pytest.raises(ValueError, match=r"input must have shape \(N, 3, 224, 224\); got \(1, 3, 227, 227\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"input must have shape \(N, 3, 224, 224\); got \(1, 3, 227, 227\)",
+        ):
             alexnet(device=META)(torch.empty(1, 3, 227, 227, device=META))
 
     def test_wrong_channels(self):
-        with pytest.raises(ValueError, match=r"input must have shape \(N, 3, H, W\); got \(1, 1, 64, 64\)"):
-            alexnet(variant="torchvision", device=META)(torch.empty(1, 1, 64, 64, device=META))
+        with pytest.raises(
+            ValueError,
+            match=r"input must have shape \(N, 3, H, W\); got \(1, 1, 64, 64\)",
+        ):
+            alexnet(variant="torchvision", device=META)(
+                torch.empty(1, 1, 64, 64, device=META)
+            )
 
     def test_unknown_variant(self):
-        with pytest.raises(ValueError, match="variant must be one of 'paper', 'torchvision'; got 'caffe'"):
+        with pytest.raises(
+            ValueError,
+            match="variant must be one of 'paper', 'torchvision'; got 'caffe'",
+        ):
             alexnet(variant="caffe")
 
-    @pytest.mark.parametrize("bad, error, message", [
-        (0, ValueError, "num_classes must be >= 1; got 0"),
-        (2.5, TypeError, "num_classes must be an int; got float 2.5"),
-    ])
+    @pytest.mark.parametrize(
+        "bad, error, message",
+        [
+            (0, ValueError, "num_classes must be >= 1; got 0"),
+            (2.5, TypeError, "num_classes must be an int; got float 2.5"),
+        ],
+    )
     def test_bad_num_classes(self, bad, error, message):
         with pytest.raises(error, match=message):
             alexnet(num_classes=bad, device=META)

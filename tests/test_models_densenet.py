@@ -25,16 +25,26 @@ class TestDensenet121:
     def test_same_keys_order_and_shapes_as_torchvision(self):
         ours = densenet121(device=META).state_dict()
         theirs = import_torchvision().models.densenet121().state_dict()
-        assert [(k, tuple(v.shape)) for k, v in ours.items()] == [(k, tuple(v.shape)) for k, v in theirs.items()]
+        assert [(k, tuple(v.shape)) for k, v in ours.items()] == [
+            (k, tuple(v.shape)) for k, v in theirs.items()
+        ]
 
     @pytest.mark.parametrize("train", [False, True])
     def test_same_function_as_torchvision(self, device, train):
         torch.manual_seed(0)
-        theirs = import_torchvision().models.densenet121(num_classes=7).to(device=device, dtype=torch.float64)
+        theirs = (
+            import_torchvision()
+            .models.densenet121(num_classes=7)
+            .to(device=device, dtype=torch.float64)
+        )
         with torch.no_grad():  # non-trivial batch norms
             for m in theirs.modules():
                 if isinstance(m, nn.BatchNorm2d):
-                    m.weight.uniform_(0.5, 1.5), m.bias.normal_(), m.running_mean.normal_()
+                    (
+                        m.weight.uniform_(0.5, 1.5),
+                        m.bias.normal_(),
+                        m.running_mean.normal_(),
+                    )
                     m.running_var.uniform_(0.5, 2.0)
         ours = densenet121(num_classes=7, device=device, dtype=torch.float64)
         ours.load_state_dict(theirs.state_dict())
@@ -53,7 +63,10 @@ class TestDensenet121:
             densenet121(num_classes=0)
 
     def test_wrong_input(self):
-        with pytest.raises(ValueError, match=r"input must have shape \(N, 3, H, W\); got \(1, 1, 28, 28\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"input must have shape \(N, 3, H, W\); got \(1, 1, 28, 28\)",
+        ):
             densenet121(device=META)(torch.empty(1, 1, 28, 28, device=META))
 
 
@@ -66,7 +79,8 @@ class TestDensenetSmall:
         assert out.shape == (3, 10) and out.device.type == device.type
 
     def test_block_output_concatenates_its_input(self):
-        block = DenseBlock(2, 4, 3, 2, layer_classes("torch"), {})  # 2 layers, 4 channels in, growth 3
+        # 2 layers, 4 channels in, growth 3
+        block = DenseBlock(2, 4, 3, 2, layer_classes("torch"), {})
         x = torch.randn(1, 4, 5, 5)
         out = block(x)
         assert out.shape == (1, 4 + 2 * 3, 5, 5) and torch.equal(out[:, :4], x)
@@ -75,8 +89,10 @@ class TestDensenetSmall:
         torch.manual_seed(0)
         ref = densenet_small(dtype=torch.float64)
         ours = densenet_small(layers="coursekit", dtype=torch.float64)
-        assert [type(m).__module__.split(".")[0] for m in ours.features.denseblock1.denselayer1.children()] == \
-            ["coursekit", "torch", "coursekit", "coursekit", "torch", "coursekit"]
+        assert [
+            type(m).__module__.split(".")[0]
+            for m in ours.features.denseblock1.denselayer1.children()
+        ] == ["coursekit", "torch", "coursekit", "coursekit", "torch", "coursekit"]
         ours.load_state_dict(ref.state_dict())
         x = torch.rand(4, 1, 16, 16, dtype=torch.float64)
         torch.testing.assert_close(ours(x), ref(x))  # training mode: batch statistics
@@ -87,8 +103,16 @@ class TestDensenetSmall:
         [
             ({"growth_rate": 0}, ValueError, "growth_rate must be >= 1; got 0"),
             ({"block_config": (2, 0)}, ValueError, "block_config must be >= 1; got 0"),
-            ({"layers": "keras"}, ValueError, r"layers must be one of 'torch', 'coursekit'; got 'keras'"),
-            ({"method": "fft"}, ValueError, "method applies only to layers='coursekit'"),
+            (
+                {"layers": "keras"},
+                ValueError,
+                r"layers must be one of 'torch', 'coursekit'; got 'keras'",
+            ),
+            (
+                {"method": "fft"},
+                ValueError,
+                "method applies only to layers='coursekit'",
+            ),
             ({"in_channels": 1.0}, TypeError, "in_channels must be an int; got float"),
         ],
     )

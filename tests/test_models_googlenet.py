@@ -2,9 +2,14 @@
 
 import pytest
 import torch
-from torch import nn
 
-from coursekit.models.googlenet import INCEPTIONS, BasicConv2d, GoogLeNetOutputs, Inception, googlenet
+from coursekit.models.googlenet import (
+    INCEPTIONS,
+    BasicConv2d,
+    GoogLeNetOutputs,
+    Inception,
+    googlenet,
+)
 from nn_strategies import assert_empty_batch
 
 META = torch.device("meta")
@@ -45,10 +50,18 @@ class TestGooglenet:
         state = googlenet(aux_logits=True, device=META).state_dict()
         assert {k: tuple(state[k].shape) for k in KNOWN} == KNOWN
         keys = list(state)
-        assert keys[:6] == ["conv1.conv.weight", "conv1.bn.weight", "conv1.bn.bias", "conv1.bn.running_mean",
-                            "conv1.bn.running_var", "conv1.bn.num_batches_tracked"]
+        assert keys[:6] == [
+            "conv1.conv.weight",
+            "conv1.bn.weight",
+            "conv1.bn.bias",
+            "conv1.bn.running_mean",
+            "conv1.bn.running_var",
+            "conv1.bn.num_batches_tracked",
+        ]
         assert keys[-2:] == ["fc.weight", "fc.bias"]
-        assert keys.index("inception5b.branch4.1.bn.num_batches_tracked") < keys.index("aux1.conv.conv.weight")
+        assert keys.index("inception5b.branch4.1.bn.num_batches_tracked") < keys.index(
+            "aux1.conv.conv.weight"
+        )
 
     def test_no_aux_has_no_aux_keys(self):
         assert not any(k.startswith("aux") for k in googlenet(device=META).state_dict())
@@ -86,7 +99,11 @@ class TestGooglenet:
         torch.manual_seed(0)
         model = googlenet(num_classes=3, device=device).eval()
         out = model(torch.rand(1, 3, 32, 32, device=device))
-        assert out.shape == (1, 3) and out.device.type == device.type and torch.isfinite(out).all()
+        assert (
+            out.shape == (1, 3)
+            and out.device.type == device.type
+            and torch.isfinite(out).all()
+        )
 
     def test_empty_batch(self, device):
         model = googlenet(num_classes=3, device=device).eval()
@@ -104,5 +121,8 @@ class TestGooglenet:
             googlenet(num_classes="10")
 
     def test_wrong_input(self):
-        with pytest.raises(ValueError, match=r"input must have shape \(N, 3, H, W\); got \(1, 4, 64, 64\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"input must have shape \(N, 3, H, W\); got \(1, 4, 64, 64\)",
+        ):
             googlenet(device=META)(torch.empty(1, 4, 64, 64, device=META))

@@ -4,7 +4,14 @@ import pytest
 import torch
 from torch import nn
 
-from coursekit.models.resnet import BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet_small
+from coursekit.models.resnet import (
+    BasicBlock,
+    Bottleneck,
+    resnet18,
+    resnet34,
+    resnet50,
+    resnet_small,
+)
 from nn_strategies import assert_empty_batch
 
 META = torch.device("meta")
@@ -20,7 +27,9 @@ def block_keys(prefix, convs, downsample):
     for i in range(1, convs + 1):
         keys += [f"{prefix}.conv{i}.weight"] + [f"{prefix}.bn{i}.{n}" for n in BN]
     if downsample:
-        keys += [f"{prefix}.downsample.0.weight"] + [f"{prefix}.downsample.1.{n}" for n in BN]
+        keys += [f"{prefix}.downsample.0.weight"] + [
+            f"{prefix}.downsample.1.{n}" for n in BN
+        ]
     return keys
 
 
@@ -28,21 +37,32 @@ def torchvision_keys(layers, convs, first_downsample):
     keys = ["conv1.weight"] + [f"bn1.{n}" for n in BN]
     for stage, blocks in enumerate(layers, start=1):
         for b in range(blocks):
-            keys += block_keys(f"layer{stage}.{b}", convs, b == 0 and (stage > 1 or first_downsample))
+            keys += block_keys(
+                f"layer{stage}.{b}", convs, b == 0 and (stage > 1 or first_downsample)
+            )
     return keys + ["fc.weight", "fc.bias"]
 
 
 class TestResnet:
-    @pytest.mark.parametrize("build, expected", [(resnet18, 11_689_512), (resnet34, 21_797_672),
-                                                 (resnet50, 25_557_032)])
+    @pytest.mark.parametrize(
+        "build, expected",
+        [(resnet18, 11_689_512), (resnet34, 21_797_672), (resnet50, 25_557_032)],
+    )
     def test_parameter_counts(self, build, expected):
         assert count(build(device=META)) == expected
 
-    @pytest.mark.parametrize("build, layers, convs, first", [(resnet18, (2, 2, 2, 2), 2, False),
-                                                             (resnet34, (3, 4, 6, 3), 2, False),
-                                                             (resnet50, (3, 4, 6, 3), 3, True)])
+    @pytest.mark.parametrize(
+        "build, layers, convs, first",
+        [
+            (resnet18, (2, 2, 2, 2), 2, False),
+            (resnet34, (3, 4, 6, 3), 2, False),
+            (resnet50, (3, 4, 6, 3), 3, True),
+        ],
+    )
     def test_state_dict_keys(self, build, layers, convs, first):
-        assert list(build(device=META).state_dict()) == torchvision_keys(layers, convs, first)
+        assert list(build(device=META).state_dict()) == torchvision_keys(
+            layers, convs, first
+        )
 
     def test_known_shapes(self):
         state = resnet18(device=META).state_dict()
@@ -63,22 +83,35 @@ class TestResnet:
 
     @pytest.mark.parametrize("build", [resnet18, resnet34, resnet50])
     def test_output_shape_224(self, build):
-        assert build(num_classes=10, device=META)(torch.empty(2, 3, 224, 224, device=META)).shape == (2, 10)
+        assert build(num_classes=10, device=META)(
+            torch.empty(2, 3, 224, 224, device=META)
+        ).shape == (2, 10)
 
     def test_forward_on_real_tensors(self, device):
         torch.manual_seed(0)
-        out = resnet18(num_classes=3, device=device).eval()(torch.rand(1, 3, 32, 32, device=device))
-        assert out.shape == (1, 3) and out.device.type == device.type and torch.isfinite(out).all()
+        out = resnet18(num_classes=3, device=device).eval()(
+            torch.rand(1, 3, 32, 32, device=device)
+        )
+        assert (
+            out.shape == (1, 3)
+            and out.device.type == device.type
+            and torch.isfinite(out).all()
+        )
 
     def test_empty_batch(self, device):
-        assert assert_empty_batch(resnet18(num_classes=3, device=device), (3, 32, 32), device).shape == (0, 3)
+        assert assert_empty_batch(
+            resnet18(num_classes=3, device=device), (3, 32, 32), device
+        ).shape == (0, 3)
 
     def test_bad_num_classes(self):
         with pytest.raises(ValueError, match="num_classes must be >= 1; got 0"):
             resnet50(num_classes=0)
 
     def test_wrong_input(self):
-        with pytest.raises(ValueError, match=r"input must have shape \(N, 3, H, W\); got \(1, 1, 28, 28\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"input must have shape \(N, 3, H, W\); got \(1, 1, 28, 28\)",
+        ):
             resnet18(device=META)(torch.empty(1, 1, 28, 28, device=META))
 
 
@@ -103,11 +136,14 @@ class TestResnetSmall:
     @pytest.mark.parametrize("depth", [8, 14, 20])
     def test_depth_counts_weighted_layers(self, depth):
         model = resnet_small(depth, residual=False)
-        assert sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules()) == depth
+        assert (
+            sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules()) == depth
+        )
 
     def test_residual_adds_only_projections(self):
         plain, residual = resnet_small(14, residual=False), resnet_small(14)
-        projections = (8 * 16 + 2 * 16) + (16 * 32 + 2 * 32)  # two 1x1 convolutions, their batch norms' scale and shift
+        # two 1x1 convolutions, their batch norms' scale and shift
+        projections = (8 * 16 + 2 * 16) + (16 * 32 + 2 * 32)
         assert count(residual) - count(plain) == projections
 
     @pytest.mark.parametrize("residual", [True, False])
@@ -133,7 +169,9 @@ class TestResnetSmall:
         assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
 
     def test_depth_must_be_6n_plus_2(self):
-        with pytest.raises(ValueError, match=r"depth must be 6n \+ 2 \(8, 14, 20, 32, ...\); got 10"):
+        with pytest.raises(
+            ValueError, match=r"depth must be 6n \+ 2 \(8, 14, 20, 32, ...\); got 10"
+        ):
             resnet_small(10)
 
     def test_depth_minimum(self):
@@ -145,5 +183,8 @@ class TestResnetSmall:
             resnet_small(8, residual="no")
 
     def test_wrong_channels(self):
-        with pytest.raises(ValueError, match=r"input must have shape \(N, 1, H, W\); got \(1, 3, 28, 28\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"input must have shape \(N, 1, H, W\); got \(1, 3, 28, 28\)",
+        ):
             resnet_small(8)(torch.rand(1, 3, 28, 28))

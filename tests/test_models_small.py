@@ -40,7 +40,10 @@ class TestEmptyBatch:
 
     @pytest.mark.parametrize("build", [models.model1, models.model2, models.lenet5])
     def test_torch_layers(self, device, build):
-        assert assert_empty_batch(build(device=device), (1, 28, 28), device).shape == (0, 10)
+        assert assert_empty_batch(build(device=device), (1, 28, 28), device).shape == (
+            0,
+            10,
+        )
 
     @pytest.mark.parametrize("method", ["direct", "im2col", "fft", "auto"])
     @pytest.mark.parametrize("build", [models.model2, models.lenet5])
@@ -51,11 +54,17 @@ class TestEmptyBatch:
 
 class TestImageClassifier:
     def test_wrong_size_names_expected_shape(self):
-        with pytest.raises(ValueError, match=r"model2 expects input of shape \(N, 1, 28, 28\); got \(2, 1, 32, 32\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"model2 expects input of shape \(N, 1, 28, 28\); got \(2, 1, 32, 32\)",
+        ):
             models.model2()(torch.zeros(2, 1, 32, 32))
 
     def test_missing_batch_dimension(self):
-        with pytest.raises(ValueError, match=r"model1 expects input of shape \(N, 1, 28, 28\); got \(1, 28, 28\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"model1 expects input of shape \(N, 1, 28, 28\); got \(1, 28, 28\)",
+        ):
             models.model1()(torch.zeros(1, 28, 28))
 
     def test_wrong_channels(self):
@@ -68,11 +77,20 @@ class TestImageClassifier:
 
 class TestModel1:
     def test_parameter_count(self):
-        assert n_parameters(models.model1()) == (784 * 200 + 200) + (200 * 100 + 100) + (100 * 10 + 10) == 178_110
+        assert (
+            n_parameters(models.model1())
+            == (784 * 200 + 200) + (200 * 100 + 100) + (100 * 10 + 10)
+            == 178_110
+        )
 
     def test_shapes(self):
         assert shapes(models.model1(), torch.zeros(2, 1, 28, 28)) == [
-            (784,), (200,), (200,), (100,), (100,), (10,)
+            (784,),
+            (200,),
+            (200,),
+            (100,),
+            (100,),
+            (10,),
         ]
 
     def test_device_and_dtype(self, device):
@@ -82,27 +100,45 @@ class TestModel1:
 
     def test_layer_names(self):
         assert list(models.model1().state_dict()) == [
-            "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"
+            "fc1.weight",
+            "fc1.bias",
+            "fc2.weight",
+            "fc2.bias",
+            "fc3.weight",
+            "fc3.bias",
         ]
 
 
 class TestModel2:
     def test_parameter_count(self):
         net = models.model2()
-        assert [n_parameters(net.conv1), n_parameters(net.conv2), n_parameters(net.fc)] == [208, 1_168, 4_010]
+        assert [
+            n_parameters(net.conv1),
+            n_parameters(net.conv2),
+            n_parameters(net.fc),
+        ] == [208, 1_168, 4_010]
         assert n_parameters(net) == 5_386
 
     def test_shapes(self):
         assert shapes(models.model2(), torch.zeros(2, 1, 28, 28)) == [
-            (8, 24, 24), (8, 24, 24), (8, 12, 12),
-            (16, 10, 10), (16, 10, 10), (16, 5, 5),
-            (400,), (10,),
+            (8, 24, 24),
+            (8, 24, 24),
+            (8, 12, 12),
+            (16, 10, 10),
+            (16, 10, 10),
+            (16, 5, 5),
+            (400,),
+            (10,),
         ]
 
     def test_device_and_dtype(self, device):
         net = models.model2(device=device, dtype=torch.float64)
         out = net(torch.rand(2, 1, 28, 28, device=device, dtype=torch.float64))
-        assert out.device.type == device.type and out.dtype == torch.float64 and out.shape == (2, 10)
+        assert (
+            out.device.type == device.type
+            and out.dtype == torch.float64
+            and out.shape == (2, 10)
+        )
 
     def test_moves_with_to(self, device):
         net = models.model2().to(device)
@@ -128,7 +164,10 @@ class TestModel2:
         ours.load_state_dict(reference.state_dict())
         x = torch.randn(1, 1, 28, 28, dtype=torch.float64, requires_grad=True)
         assert torch.autograd.gradcheck(ours, (x,), fast_mode=True)
-        grads = [torch.autograd.grad(net(x).square().sum(), [x, *net.parameters()]) for net in (ours, reference)]
+        grads = [
+            torch.autograd.grad(net(x).square().sum(), [x, *net.parameters()])
+            for net in (ours, reference)
+        ]
         for g_ours, g_ref in zip(*grads):
             torch.testing.assert_close(g_ours, g_ref, rtol=0, atol=1e-10)
 
@@ -140,24 +179,41 @@ class TestModel2:
         assert net(torch.rand(2, 1, 28, 28, device=device)).device.type == device.type
 
     def test_unknown_layers(self):
-        with pytest.raises(ValueError, match=r"layers must be one of 'torch', 'coursekit'; got 'keras'"):
+        with pytest.raises(
+            ValueError, match=r"layers must be one of 'torch', 'coursekit'; got 'keras'"
+        ):
             models.model2(layers="keras")
 
     def test_method_needs_coursekit_layers(self):
-        with pytest.raises(ValueError, match=r"method applies only to layers='coursekit'; got method='fft'"):
+        with pytest.raises(
+            ValueError,
+            match=r"method applies only to layers='coursekit'; got method='fft'",
+        ):
             models.model2(method="fft")
 
 
 class TestLenet5:
     def test_parameter_count(self):
-        assert n_parameters(models.lenet5()) == 156 + 2_416 + 48_120 + 10_164 + 850 == 61_706
+        assert (
+            n_parameters(models.lenet5())
+            == 156 + 2_416 + 48_120 + 10_164 + 850
+            == 61_706
+        )
 
     def test_shapes(self):
         assert shapes(models.lenet5(), torch.zeros(2, 1, 28, 28)) == [
-            (6, 28, 28), (6, 28, 28), (6, 14, 14),
-            (16, 10, 10), (16, 10, 10), (16, 5, 5),
-            (120, 1, 1), (120, 1, 1), (120,),
-            (84,), (84,), (10,),
+            (6, 28, 28),
+            (6, 28, 28),
+            (6, 14, 14),
+            (16, 10, 10),
+            (16, 10, 10),
+            (16, 5, 5),
+            (120, 1, 1),
+            (120, 1, 1),
+            (120,),
+            (84,),
+            (84,),
+            (10,),
         ]
 
     def test_coursekit_layers_match_torch(self):
@@ -169,5 +225,7 @@ class TestLenet5:
         assert out.device.type == device.type and out.dtype == torch.float64
 
     def test_unknown_layers(self):
-        with pytest.raises(ValueError, match=r"layers must be one of 'torch', 'coursekit'; got 'flux'"):
+        with pytest.raises(
+            ValueError, match=r"layers must be one of 'torch', 'coursekit'; got 'flux'"
+        ):
             models.lenet5(layers="flux")

@@ -3,7 +3,6 @@
 import pytest
 import torch
 import torch.nn.functional as TF
-from nn_strategies import assert_matches, randn
 
 from coursekit.nn import autotune
 from coursekit.nn.functional import (
@@ -14,6 +13,7 @@ from coursekit.nn.functional import (
     conv2d,
     conv_transpose2d,
 )
+from nn_strategies import assert_matches, randn
 
 
 @pytest.fixture
@@ -30,16 +30,22 @@ class TestBenchmarkMode:
     def test_off_by_default(self):
         assert benchmark_mode() is False
 
-    def test_times_once_per_configuration_and_caches_the_winner(self, benchmark, device, monkeypatch):
+    def test_times_once_per_configuration_and_caches_the_winner(
+        self, benchmark, device, monkeypatch
+    ):
         timed = []
 
-        def fake_time(run, method, device):  # "fft" is fastest on this make-believe machine
+        # "fft" is fastest on this make-believe machine
+        def fake_time(run, method, device):
             timed.append(method)
             run(method)
             return {"fft": 1.0}.get(method, 2.0)
 
         monkeypatch.setattr(autotune, "_time", fake_time)
-        x, w = randn(0, 2, 3, 10, 10, device=device), randn(1, 4, 3, 3, 3, device=device)
+        x, w = (
+            randn(0, 2, 3, 10, 10, device=device),
+            randn(1, 4, 3, 3, 3, device=device),
+        )
         out = conv2d(x, w, padding=1, method="auto")
         assert_matches(out, TF.conv2d(x, w, padding=1))
         assert timed == ["im2col", "fft", "direct", "winograd"]
@@ -51,21 +57,33 @@ class TestBenchmarkMode:
         assert len(timed) == 8, "another dtype is another configuration"
 
     def test_real_timing_picks_a_candidate_and_computes_correctly(self, benchmark):
-        x, w = randn(0, 2, 8, 16, 16, dtype=torch.float32), randn(1, 8, 8, 3, 3, dtype=torch.float32)
-        assert_matches(conv2d(x, w, padding=1, method="auto"), TF.conv2d(x, w, padding=1))
+        x, w = (
+            randn(0, 2, 8, 16, 16, dtype=torch.float32),
+            randn(1, 8, 8, 3, 3, dtype=torch.float32),
+        )
+        assert_matches(
+            conv2d(x, w, padding=1, method="auto"), TF.conv2d(x, w, padding=1)
+        )
         (winner,) = benchmark_cache().values()
         assert winner in ("im2col", "fft", "direct", "winograd")
 
     def test_strided_and_transposed_calls(self, benchmark):
         x, w = randn(0, 1, 2, 9, 9), randn(1, 3, 2, 5, 5)
         assert_matches(conv2d(x, w, stride=2, method="auto"), TF.conv2d(x, w, stride=2))
-        assert_matches(conv_transpose2d(x, w.transpose(0, 1), stride=2, method="auto"),
-                       TF.conv_transpose2d(x, w.transpose(0, 1), stride=2))
+        assert_matches(
+            conv_transpose2d(x, w.transpose(0, 1), stride=2, method="auto"),
+            TF.conv_transpose2d(x, w.transpose(0, 1), stride=2),
+        )
         assert set(benchmark_cache().values()) <= {"im2col", "fft"}
 
     def test_gradients_flow(self, benchmark):
-        x, w = randn(0, 1, 2, 6, 6).requires_grad_(), randn(1, 2, 2, 3, 3).requires_grad_()
-        assert torch.autograd.gradcheck(lambda x, w: conv2d(x, w, method="auto"), (x, w), fast_mode=True)
+        x, w = (
+            randn(0, 1, 2, 6, 6).requires_grad_(),
+            randn(1, 2, 2, 3, 3).requires_grad_(),
+        )
+        assert torch.autograd.gradcheck(
+            lambda x, w: conv2d(x, w, method="auto"), (x, w), fast_mode=True
+        )
 
     def test_the_static_model_stays_the_default(self):
         clear_benchmark_cache()
@@ -89,10 +107,27 @@ class TestBenchmarkMode:
 
 class TestCandidates:
     def test_winograd_only_where_it_applies(self):
-        assert autotune.candidates((3, 3), (1, 1), (1, 1)) == ("im2col", "fft", "direct", "winograd")
-        assert autotune.candidates((3, 3), (2, 2), (1, 1)) == ("im2col", "fft", "direct")
-        assert autotune.candidates((3, 3), (1, 1), (2, 2)) == ("im2col", "fft", "direct")
-        assert autotune.candidates((1, 1), (1, 1), (1, 1)) == ("im2col", "fft", "direct")
+        assert autotune.candidates((3, 3), (1, 1), (1, 1)) == (
+            "im2col",
+            "fft",
+            "direct",
+            "winograd",
+        )
+        assert autotune.candidates((3, 3), (2, 2), (1, 1)) == (
+            "im2col",
+            "fft",
+            "direct",
+        )
+        assert autotune.candidates((3, 3), (1, 1), (2, 2)) == (
+            "im2col",
+            "fft",
+            "direct",
+        )
+        assert autotune.candidates((1, 1), (1, 1), (1, 1)) == (
+            "im2col",
+            "fft",
+            "direct",
+        )
         assert autotune.candidates((11, 11), (4, 4), (1, 1)) == ("im2col", "fft")
 
     def test_never_the_less_accurate_tile(self):

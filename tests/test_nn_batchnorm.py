@@ -30,8 +30,16 @@ def bn_cases(draw):
 def _tensors(case, dtype, device):
     C = case["shape"][1]
     x = randn(case["seed"], *case["shape"], dtype=dtype, device=device) * 3 + 1
-    w = randn(case["seed"] + 1, C, dtype=dtype, device=device) if case["affine"] else None
-    b = randn(case["seed"] + 2, C, dtype=dtype, device=device) if case["affine"] else None
+    w = (
+        randn(case["seed"] + 1, C, dtype=dtype, device=device)
+        if case["affine"]
+        else None
+    )
+    b = (
+        randn(case["seed"] + 2, C, dtype=dtype, device=device)
+        if case["affine"]
+        else None
+    )
     mean = randn(case["seed"] + 3, C, dtype=dtype, device=device)
     var = randn(case["seed"] + 4, C, dtype=dtype, device=device).abs() + 0.5
     return x, w, b, mean, var
@@ -45,7 +53,11 @@ class TestBatchNorm:
             for training in (True, False):
                 x, w, b, mean, var = _tensors(case, dtype, device)
                 ref_mean, ref_var = mean.clone(), var.clone()
-                options = {"training": training, "momentum": case["momentum"], "eps": case["eps"]}
+                options = {
+                    "training": training,
+                    "momentum": case["momentum"],
+                    "eps": case["eps"],
+                }
                 out = batch_norm(x, mean, var, w, b, **options)
                 ref = TF.batch_norm(x, ref_mean, ref_var, w, b, **options)
                 assert_matches(out, ref)
@@ -56,7 +68,10 @@ class TestBatchNorm:
         mean, var = torch.zeros(3, device=device), torch.ones(3, device=device)
         ref_mean, ref_var = mean.clone(), var.clone()
         for step in range(5):
-            x = randn(step, 4, 3, 5, 2, dtype=torch.float32, device=device) * (step + 1) + step
+            x = (
+                randn(step, 4, 3, 5, 2, dtype=torch.float32, device=device) * (step + 1)
+                + step
+            )
             batch_norm(x, mean, var, training=True, momentum=0.3)
             TF.batch_norm(x, ref_mean, ref_var, training=True, momentum=0.3)
         assert_matches(mean, ref_mean)
@@ -70,7 +85,10 @@ class TestBatchNorm:
 
     def test_without_running_statistics(self, device):
         x = randn(0, 3, 2, 4, 4, device=device)
-        assert_matches(batch_norm(x, None, None, training=True), TF.batch_norm(x, None, None, training=True))
+        assert_matches(
+            batch_norm(x, None, None, training=True),
+            TF.batch_norm(x, None, None, training=True),
+        )
 
     @pytest.mark.parametrize("training", [True, False])
     def test_gradcheck(self, training):
@@ -78,7 +96,10 @@ class TestBatchNorm:
         w, b = randn(1, 2).requires_grad_(), randn(2, 2).requires_grad_()
         mean, var = randn(3, 2), randn(4, 2).abs() + 0.5
         assert torch.autograd.gradcheck(
-            lambda x, w, b: batch_norm(x, mean, var, w, b, training=training, momentum=0.0), (x, w, b)
+            lambda x, w, b: batch_norm(
+                x, mean, var, w, b, training=training, momentum=0.0
+            ),
+            (x, w, b),
         )
 
     @pytest.mark.parametrize("training", [True, False])
@@ -89,7 +110,10 @@ class TestBatchNorm:
         grads = []
         for fn in (batch_norm, TF.batch_norm):
             xs, ws, bs = (t.clone().requires_grad_() for t in (x, w, b))
-            mean, var = torch.zeros(3, device=device, dtype=x.dtype), torch.ones(3, device=device, dtype=x.dtype)
+            mean, var = (
+                torch.zeros(3, device=device, dtype=x.dtype),
+                torch.ones(3, device=device, dtype=x.dtype),
+            )
             (fn(xs, mean, var, ws, bs, training=training) * g).sum().backward()
             grads.append((xs.grad, ws.grad, bs.grad))
         for ours, theirs in zip(*grads):
@@ -97,7 +121,9 @@ class TestBatchNorm:
 
     def test_gradient_without_weight(self):
         x = randn(0, 4, 2, 3).requires_grad_()
-        assert torch.autograd.gradcheck(lambda x: batch_norm(x, None, None, training=True), (x,))
+        assert torch.autograd.gradcheck(
+            lambda x: batch_norm(x, None, None, training=True), (x,)
+        )
 
     def test_keeps_dtype_and_device(self, device):
         x = randn(0, 2, 3, 4, dtype=torch.float32, device=device)
@@ -108,15 +134,36 @@ class TestBatchNorm:
         "kwargs, error, message",
         [
             ({"input": [[1.0]]}, TypeError, "input must be a torch.Tensor; got list"),
-            ({"input": torch.zeros(4)}, ValueError, r"input must have shape \(N, C, \.\.\.\), at least 2 dim"),
-            ({"running_mean": torch.zeros(4)}, ValueError,
-             r"running_mean must have shape \(3,\), one entry per channel of input of size \[2, 3, 4\]; got \(4,\)"),
-            ({"weight": torch.ones(3, dtype=torch.float64)}, TypeError,
-             r"weight must have the dtype of input \(torch.float32\); got torch.float64"),
-            ({"running_var": None}, ValueError, "running_mean and running_var are needed when training=False"),
-            ({"input": torch.zeros(1, 3), "training": True}, ValueError,
-             r"Expected more than 1 value per channel when training, got input of size \[1, 3\]"),
-            ({"momentum": 1.5}, ValueError, "momentum must be between 0.0 and 1.0; got 1.5"),
+            (
+                {"input": torch.zeros(4)},
+                ValueError,
+                r"input must have shape \(N, C, \.\.\.\), at least 2 dim",
+            ),
+            (
+                {"running_mean": torch.zeros(4)},
+                ValueError,
+                r"running_mean must have shape \(3,\), one entry per channel of input of size \[2, 3, 4\]; got \(4,\)",
+            ),
+            (
+                {"weight": torch.ones(3, dtype=torch.float64)},
+                TypeError,
+                r"weight must have the dtype of input \(torch.float32\); got torch.float64",
+            ),
+            (
+                {"running_var": None},
+                ValueError,
+                "running_mean and running_var are needed when training=False",
+            ),
+            (
+                {"input": torch.zeros(1, 3), "training": True},
+                ValueError,
+                r"Expected more than 1 value per channel when training, got input of size \[1, 3\]",
+            ),
+            (
+                {"momentum": 1.5},
+                ValueError,
+                "momentum must be between 0.0 and 1.0; got 1.5",
+            ),
             ({"momentum": None}, TypeError, "momentum must be a number; got NoneType"),
             ({"eps": -1}, ValueError, "eps must be >= 0.0; got -1"),
             ({"eps": 0, "training": True}, ValueError, "eps must be > 0 when training"),
@@ -124,7 +171,11 @@ class TestBatchNorm:
         ],
     )
     def test_bad_input(self, kwargs, error, message):
-        args = {"input": torch.zeros(2, 3, 4), "running_mean": torch.zeros(3), "running_var": torch.ones(3)}
+        args = {
+            "input": torch.zeros(2, 3, 4),
+            "running_mean": torch.zeros(3),
+            "running_var": torch.ones(3),
+        }
         with pytest.raises(error, match=message):
             batch_norm(**{**args, **kwargs})
 
@@ -132,19 +183,36 @@ class TestBatchNorm:
 class TestBatchNormBackward:
     @pytest.mark.parametrize("training", [True, False])
     def test_matches_autograd_of_torch(self, training):
-        x, w, g = randn(0, 3, 2, 4).requires_grad_(), randn(1, 2).requires_grad_(), randn(2, 3, 2, 4)
-        mean, var = (x.mean((0, 2)), x.var((0, 2), unbiased=False)) if training else (randn(3, 2), randn(4, 2).abs())
+        x, w, g = (
+            randn(0, 3, 2, 4).requires_grad_(),
+            randn(1, 2).requires_grad_(),
+            randn(2, 3, 2, 4),
+        )
+        mean, var = (
+            (x.mean((0, 2)), x.var((0, 2), unbiased=False))
+            if training
+            else (randn(3, 2), randn(4, 2).abs())
+        )
         b = torch.zeros(2, dtype=x.dtype, requires_grad=True)
         mean, var = mean.detach(), var.detach()
-        (TF.batch_norm(x, mean.clone(), var.clone(), w, b, training=training, eps=1e-3) * g).sum().backward()
+        (
+            TF.batch_norm(
+                x, mean.clone(), var.clone(), w, b, training=training, eps=1e-3
+            )
+            * g
+        ).sum().backward()
         invstd = (var + 1e-3).rsqrt()
         normalized = (x.detach() - mean[:, None]) * invstd[:, None]
-        for ours, theirs in zip(batch_norm_backward(g, normalized, invstd, w.detach(), training),
-                                (x.grad, w.grad, b.grad)):
+        for ours, theirs in zip(
+            batch_norm_backward(g, normalized, invstd, w.detach(), training),
+            (x.grad, w.grad, b.grad),
+        ):
             assert_matches(ours, theirs)
 
     def test_shape_mismatch(self):
-        with pytest.raises(ValueError, match=r"grad_output and normalized must have the same shape"):
+        with pytest.raises(
+            ValueError, match=r"grad_output and normalized must have the same shape"
+        ):
             batch_norm_backward(torch.zeros(2, 3), torch.zeros(3, 2), torch.ones(2))
 
 
@@ -161,14 +229,30 @@ def _pair(*args, **kwargs):
 class TestBatchNorm2d:
     @pytest.mark.parametrize(
         "kwargs",
-        [{}, {"momentum": None}, {"momentum": 0.5, "eps": 1e-3}, {"affine": False},
-         {"track_running_stats": False}, {"track_running_stats": False, "affine": False}, {"bias": False}],
-        ids=["default", "cumulative", "momentum-eps", "no-affine", "no-running", "bare", "no-bias"],
+        [
+            {},
+            {"momentum": None},
+            {"momentum": 0.5, "eps": 1e-3},
+            {"affine": False},
+            {"track_running_stats": False},
+            {"track_running_stats": False, "affine": False},
+            {"bias": False},
+        ],
+        ids=[
+            "default",
+            "cumulative",
+            "momentum-eps",
+            "no-affine",
+            "no-running",
+            "bare",
+            "no-bias",
+        ],
     )
     def test_training_then_evaluation_match_torch(self, device, kwargs):
         torch.manual_seed(0)
         ours, theirs = _pair(3, device=device, dtype=torch.float64, **kwargs)
-        for step in range(4):  # training steps: outputs, gradients and buffers agree after each
+        # training steps: outputs, gradients and buffers agree after each
+        for step in range(4):
             x = randn(step, 5, 3, 4, 4, device=device) * (step + 1) + step
             inputs = [x.clone().requires_grad_() for _ in range(2)]
             outs = [m(xs) for m, xs in zip((ours, theirs), inputs)]
@@ -178,12 +262,15 @@ class TestBatchNorm2d:
             assert_matches(inputs[0].grad, inputs[1].grad)
             for p, q in zip(ours.parameters(), theirs.parameters()):
                 assert_matches(p.grad, q.grad)
-            for (name, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
+            for (name, a), (_, b) in zip(
+                ours.state_dict().items(), theirs.state_dict().items()
+            ):
                 assert torch.allclose(a, b, rtol=1e-10, atol=1e-10), name
         ours.eval(), theirs.eval()
         x = randn(9, 2, 3, 4, 4, device=device)
         assert_matches(ours(x), theirs(x))
-        assert_matches(ours(x[:1]), theirs(x[:1]))  # one image: no batch statistics needed
+        # one image: no batch statistics needed
+        assert_matches(ours(x[:1]), theirs(x[:1]))
 
     def test_eval_differs_from_train(self):
         bn = BatchNorm2d(1)
@@ -191,7 +278,8 @@ class TestBatchNorm2d:
         train_out = bn(x)
         eval_out = bn.eval()(x)
         assert torch.allclose(train_out.mean(), torch.tensor(0.0), atol=1e-6)
-        assert not torch.allclose(train_out, eval_out)  # after one step the running stats are far from (3.5, 6)
+        # after one step the running stats are far from (3.5, 6)
+        assert not torch.allclose(train_out, eval_out)
 
     def test_cumulative_average(self):
         bn = BatchNorm2d(2, momentum=None)
@@ -203,11 +291,17 @@ class TestBatchNorm2d:
         assert int(bn.num_batches_tracked) == 3
 
     def test_state_dict_repr_and_init(self):
-        for kwargs in ({}, {"affine": False, "momentum": None}, {"track_running_stats": False}, {"bias": False}):
+        for kwargs in (
+            {},
+            {"affine": False, "momentum": None},
+            {"track_running_stats": False},
+            {"bias": False},
+        ):
             ours, theirs = BatchNorm2d(4, **kwargs), torch.nn.BatchNorm2d(4, **kwargs)
             assert repr(ours) == repr(theirs)
-            assert {k: (v.shape, v.dtype) for k, v in ours.state_dict().items()} == \
-                {k: (v.shape, v.dtype) for k, v in theirs.state_dict().items()}
+            assert {k: (v.shape, v.dtype) for k, v in ours.state_dict().items()} == {
+                k: (v.shape, v.dtype) for k, v in theirs.state_dict().items()
+            }
             for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()):
                 assert torch.equal(a, b)
             theirs.load_state_dict(ours.state_dict())
@@ -222,17 +316,32 @@ class TestBatchNorm2d:
 
     def test_device_and_dtype(self, device):
         bn = BatchNorm2d(3, device=device, dtype=torch.float64)
-        assert bn.weight.device.type == device.type and bn.running_var.dtype == torch.float64
+        assert (
+            bn.weight.device.type == device.type
+            and bn.running_var.dtype == torch.float64
+        )
         assert bn.num_batches_tracked.dtype == torch.long
 
     @pytest.mark.parametrize(
         "kwargs, error, message",
         [
             ({"num_features": 0}, ValueError, "num_features must be >= 1; got 0"),
-            ({"num_features": 2.0}, TypeError, "num_features must be an int; got float"),
-            ({"momentum": -0.1}, ValueError, "momentum must be between 0.0 and 1.0; got -0.1"),
+            (
+                {"num_features": 2.0},
+                TypeError,
+                "num_features must be an int; got float",
+            ),
+            (
+                {"momentum": -0.1},
+                ValueError,
+                "momentum must be between 0.0 and 1.0; got -0.1",
+            ),
             ({"affine": "yes"}, TypeError, "affine must be a bool; got str"),
-            ({"track_running_stats": 1}, TypeError, "track_running_stats must be a bool; got int"),
+            (
+                {"track_running_stats": 1},
+                TypeError,
+                "track_running_stats must be a bool; got int",
+            ),
             ({"bias": None}, TypeError, "bias must be a bool; got NoneType"),
         ],
     )
@@ -241,7 +350,13 @@ class TestBatchNorm2d:
             BatchNorm2d(**{"num_features": 3, **kwargs})
 
     def test_bad_input(self):
-        with pytest.raises(ValueError, match=r"BatchNorm2d expects 4-D input \(N, C, H, W\); got 3-D input"):
+        with pytest.raises(
+            ValueError,
+            match=r"BatchNorm2d expects 4-D input \(N, C, H, W\); got 3-D input",
+        ):
             BatchNorm2d(3)(torch.zeros(3, 4, 4))
-        with pytest.raises(ValueError, match=r"BatchNorm2d\(3\) expects input with 3 channels; got .* \[2, 4"):
+        with pytest.raises(
+            ValueError,
+            match=r"BatchNorm2d\(3\) expects input with 3 channels; got .* \[2, 4",
+        ):
             BatchNorm2d(3)(torch.zeros(2, 4, 4, 4))

@@ -4,7 +4,13 @@ import torch.nn.functional as TF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.nn.conv import choose_conv_method, conv1d, conv2d, conv2d_backward, conv_transpose2d
+from coursekit.nn.conv import (
+    choose_conv_method,
+    conv1d,
+    conv2d,
+    conv2d_backward,
+    conv_transpose2d,
+)
 from nn_strategies import assert_matches, conv_cases, randn, with_device
 
 METHODS = ["direct", "im2col", "fft", "auto"]
@@ -14,7 +20,11 @@ DTYPES = [torch.float32, torch.float64]
 def _tensors(case, dtype, device):
     x = randn(case["seed"], *case["input"], dtype=dtype, device=device)
     w = randn(case["seed"] + 1, *case["weight"], dtype=dtype, device=device)
-    b = randn(case["seed"] + 2, case["weight"][0], dtype=dtype, device=device) if case["bias"] else None
+    b = (
+        randn(case["seed"] + 2, case["weight"][0], dtype=dtype, device=device)
+        if case["bias"]
+        else None
+    )
     return x, w, b
 
 
@@ -36,7 +46,9 @@ class TestConv2d:
         x = torch.arange(9.0).reshape(1, 1, 3, 3)
         w = torch.arange(4.0).reshape(1, 1, 2, 2)
         for method in METHODS:
-            assert conv2d(x, w, method=method).round().tolist() == [[[[19.0, 25.0], [37.0, 43.0]]]]
+            assert conv2d(x, w, method=method).round().tolist() == [
+                [[[19.0, 25.0], [37.0, 43.0]]]
+            ]
 
     def test_unbatched(self, device):
         x, w = randn(0, 3, 6, 5, device=device), randn(1, 4, 3, 2, 2, device=device)
@@ -55,12 +67,23 @@ class TestConv2d:
         w = randn(1, 4, 2, 2, 3).requires_grad_()
         b = randn(2, 4).requires_grad_()
         assert torch.autograd.gradcheck(
-            lambda x, w, b: conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(2, 1), groups=2, method=method),
+            lambda x, w, b: conv2d(
+                x,
+                w,
+                b,
+                stride=(2, 1),
+                padding=1,
+                dilation=(2, 1),
+                groups=2,
+                method=method,
+            ),
             (x, w, b),
             fast_mode=True,
         )
         same = torch.autograd.gradcheck(
-            lambda x, w: conv2d(x, w, padding="same", method=method), (x[:, :2], w), fast_mode=True
+            lambda x, w: conv2d(x, w, padding="same", method=method),
+            (x[:, :2], w),
+            fast_mode=True,
         )
         assert same
 
@@ -74,7 +97,10 @@ class TestConv2d:
         conv._COLUMN_BUDGET = conv._COLUMN_BUDGET_ACCELERATOR = budget
         try:
             x, w, b = _tensors(case, torch.float64, device)
-            assert_matches(conv2d(x, w, b, **_kwargs(case), method="im2col"), TF.conv2d(x, w, b, **_kwargs(case)))
+            assert_matches(
+                conv2d(x, w, b, **_kwargs(case), method="im2col"),
+                TF.conv2d(x, w, b, **_kwargs(case)),
+            )
         finally:
             conv._COLUMN_BUDGET, conv._COLUMN_BUDGET_ACCELERATOR = saved
 
@@ -85,7 +111,15 @@ class TestConv2d:
         x = randn(0, 2, 4, 7, 5).requires_grad_()
         w = randn(1, 4, 2, 3, 2).requires_grad_()
         assert torch.autograd.gradcheck(
-            lambda x, w: conv2d(x, w, stride=(2, 1), padding=1, dilation=(1, 2), groups=2, method="im2col"),
+            lambda x, w: conv2d(
+                x,
+                w,
+                stride=(2, 1),
+                padding=1,
+                dilation=(1, 2),
+                groups=2,
+                method="im2col",
+            ),
             (x, w),
             fast_mode=True,
         )
@@ -105,7 +139,10 @@ class TestConv2d:
         conv2d_backward(randn(2, 1, 2, 4, 4), x, w)
 
     def test_three_d_weight(self):
-        with pytest.raises(ValueError, match=r"weight must be a 4-D tensor .*got a 3-D tensor of size \[8, 3, 5\]"):
+        with pytest.raises(
+            ValueError,
+            match=r"weight must be a 4-D tensor .*got a 3-D tensor of size \[8, 3, 5\]",
+        ):
             conv2d(torch.zeros(1, 3, 28, 28), torch.zeros(8, 3, 5))
 
     def test_channel_mismatch(self):
@@ -117,15 +154,23 @@ class TestConv2d:
             conv2d(torch.zeros(1, 4, 28, 28), torch.zeros(8, 3, 5, 5))
 
     def test_groups_not_dividing(self):
-        with pytest.raises(ValueError, match=r"Given groups=2, expected weight to be divisible by 2 at dimension 0"):
+        with pytest.raises(
+            ValueError,
+            match=r"Given groups=2, expected weight to be divisible by 2 at dimension 0",
+        ):
             conv2d(torch.zeros(1, 4, 8, 8), torch.zeros(3, 2, 3, 3), groups=2)
-        with pytest.raises(ValueError, match=r"Given groups=3, weight of size \[3, 1, 3, 3\], expected .*3 channels"):
+        with pytest.raises(
+            ValueError,
+            match=r"Given groups=3, weight of size \[3, 1, 3, 3\], expected .*3 channels",
+        ):
             conv2d(torch.zeros(1, 4, 8, 8), torch.zeros(3, 1, 3, 3), groups=3)
 
     def test_kernel_larger_than_input(self):
         message = r"padded input size per channel: \(4 x 4\). Kernel size: \(5 x 5\). Kernel size can't be greater"
         with pytest.raises(ValueError, match=message):
-            conv2d(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 3, 3), padding=1, dilation=2)
+            conv2d(
+                torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 3, 3), padding=1, dilation=2
+            )
 
     @pytest.mark.parametrize("stride", [0, -1, (1, 0)])
     def test_bad_stride(self, stride):
@@ -137,25 +182,52 @@ class TestConv2d:
             conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), padding=(1, -1))
 
     def test_unknown_padding_string(self):
-        with pytest.raises(ValueError, match=r"padding must be one of 'valid', 'same'; got 'full'"):
+        with pytest.raises(
+            ValueError, match=r"padding must be one of 'valid', 'same'; got 'full'"
+        ):
             conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), padding="full")
 
     def test_same_with_stride(self):
-        with pytest.raises(ValueError, match=r"padding='same' is not supported for strided convolutions"):
-            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, padding="same")
+        with pytest.raises(
+            ValueError,
+            match=r"padding='same' is not supported for strided convolutions",
+        ):
+            conv2d(
+                torch.zeros(1, 1, 5, 5),
+                torch.zeros(1, 1, 3, 3),
+                stride=2,
+                padding="same",
+            )
 
     def test_dtype_mismatch(self):
-        with pytest.raises(TypeError, match=r"weight must have the dtype of input \(torch.float32\); got torch.float64"):
-            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3, dtype=torch.float64))
-        with pytest.raises(TypeError, match=r"bias must have the dtype of input \(torch.float32\); got torch.float64"):
-            conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), torch.zeros(1, dtype=torch.float64))
+        with pytest.raises(
+            TypeError,
+            match=r"weight must have the dtype of input \(torch.float32\); got torch.float64",
+        ):
+            conv2d(
+                torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3, dtype=torch.float64)
+            )
+        with pytest.raises(
+            TypeError,
+            match=r"bias must have the dtype of input \(torch.float32\); got torch.float64",
+        ):
+            conv2d(
+                torch.zeros(1, 1, 5, 5),
+                torch.zeros(1, 1, 3, 3),
+                torch.zeros(1, dtype=torch.float64),
+            )
 
     def test_device_mismatch(self):
-        with pytest.raises(ValueError, match=r"weight must be on the device of input \(cpu\); got meta"):
+        with pytest.raises(
+            ValueError, match=r"weight must be on the device of input \(cpu\); got meta"
+        ):
             conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3, device="meta"))
 
     def test_bias_shape(self):
-        with pytest.raises(ValueError, match=r"bias must be a 1-D tensor of 2 elements \(out_channels\); got size \[3\]"):
+        with pytest.raises(
+            ValueError,
+            match=r"bias must be a 1-D tensor of 2 elements \(out_channels\); got size \[3\]",
+        ):
             conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(2, 1, 3, 3), torch.zeros(3))
 
     def test_unknown_method(self):
@@ -166,7 +238,10 @@ class TestConv2d:
             conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), method="gemm")
 
     def test_input_dimensions(self):
-        with pytest.raises(ValueError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got"):
+        with pytest.raises(
+            ValueError,
+            match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got",
+        ):
             conv2d(torch.zeros(5, 5), torch.zeros(1, 1, 3, 3))
         with pytest.raises(TypeError, match=r"input must be a torch.Tensor; got list"):
             conv2d([[1.0]], torch.zeros(1, 1, 1, 1))
@@ -182,8 +257,14 @@ class TestConv1d:
     @with_device
     @given(case=conv_cases())
     def test_matches_torch(self, device, case):
-        case = dict(case, input=case["input"][:2] + case["input"][3:], weight=case["weight"][:2] + case["weight"][3:])
-        kwargs = {k: v[1] if isinstance(v, tuple) else v for k, v in _kwargs(case).items()}
+        case = dict(
+            case,
+            input=case["input"][:2] + case["input"][3:],
+            weight=case["weight"][:2] + case["weight"][3:],
+        )
+        kwargs = {
+            k: v[1] if isinstance(v, tuple) else v for k, v in _kwargs(case).items()
+        }
         for dtype in DTYPES:
             x, w, b = _tensors(case, dtype, device)
             ref = TF.conv1d(x, w, b, **kwargs)
@@ -194,12 +275,20 @@ class TestConv1d:
         x = torch.tensor([[[1.0, 2, 3, 1, 2, 3, 1, 2, 3]]])
         h = torch.ones(1, 1, 3) / 3
         torch.testing.assert_close(conv1d(x, h, padding=0), torch.full((1, 1, 7), 2.0))
-        torch.testing.assert_close(conv1d(x, h, stride=2, padding=1), torch.tensor([[[1.0, 2, 2, 2, 5 / 3]]]))
+        torch.testing.assert_close(
+            conv1d(x, h, stride=2, padding=1), torch.tensor([[[1.0, 2, 2, 2, 5 / 3]]])
+        )
 
     def test_gradcheck(self):
-        x, w, b = randn(0, 2, 2, 9).requires_grad_(), randn(1, 3, 2, 3).requires_grad_(), randn(2, 3).requires_grad_()
+        x, w, b = (
+            randn(0, 2, 2, 9).requires_grad_(),
+            randn(1, 3, 2, 3).requires_grad_(),
+            randn(2, 3).requires_grad_(),
+        )
         assert torch.autograd.gradcheck(
-            lambda x, w, b: conv1d(x, w, b, stride=2, padding=1, dilation=2), (x, w, b), fast_mode=True
+            lambda x, w, b: conv1d(x, w, b, stride=2, padding=1, dilation=2),
+            (x, w, b),
+            fast_mode=True,
         )
 
     def test_unbatched(self):
@@ -207,11 +296,16 @@ class TestConv1d:
         assert_matches(conv1d(x, w, padding="same"), TF.conv1d(x, w, padding="same"))
 
     def test_four_d_weight(self):
-        with pytest.raises(ValueError, match=r"weight must be a 3-D tensor .*got a 4-D tensor"):
+        with pytest.raises(
+            ValueError, match=r"weight must be a 3-D tensor .*got a 4-D tensor"
+        ):
             conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, 1, 3))
 
     def test_pair_stride(self):
-        with pytest.raises(ValueError, match=r"stride must be an int or a 1-tuple of an int; got \(1, 2\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"stride must be an int or a 1-tuple of an int; got \(1, 2\)",
+        ):
             conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, 3), stride=(1, 2))
 
 
@@ -225,13 +319,23 @@ class TestConvTranspose2d:
         groups = case["groups"]
         case = dict(case, weight=(case["input"][1], O // groups, kH, kW))
         output_padding = tuple(
-            data.draw(st.integers(0, max(s, d) - 1)) for s, d in zip(case["stride"], case["dilation"])
+            data.draw(st.integers(0, max(s, d) - 1))
+            for s, d in zip(case["stride"], case["dilation"])
         )
         for dtype in DTYPES:
             x, w, _ = _tensors(case, dtype, device)
-            b = randn(case["seed"] + 2, O, dtype=dtype, device=device) if case["bias"] else None
-            kwargs = dict(stride=case["stride"], padding=case["padding"], output_padding=output_padding,
-                          groups=groups, dilation=case["dilation"])
+            b = (
+                randn(case["seed"] + 2, O, dtype=dtype, device=device)
+                if case["bias"]
+                else None
+            )
+            kwargs = dict(
+                stride=case["stride"],
+                padding=case["padding"],
+                output_padding=output_padding,
+                groups=groups,
+                dilation=case["dilation"],
+            )
             try:
                 ref = TF.conv_transpose2d(x, w, b, **kwargs)
             except RuntimeError:
@@ -241,14 +345,26 @@ class TestConvTranspose2d:
             assert_matches(conv_transpose2d(x, w, b, **kwargs), ref)
 
     def test_gradcheck(self):
-        x, w, b = randn(0, 1, 4, 3, 4).requires_grad_(), randn(1, 4, 1, 2, 3).requires_grad_(), randn(2, 2).requires_grad_()
-        kwargs = dict(stride=2, padding=(1, 0), output_padding=1, groups=2, dilation=(1, 2))
-        assert torch.autograd.gradcheck(lambda x, w, b: conv_transpose2d(x, w, b, **kwargs), (x, w, b), fast_mode=True)
+        x, w, b = (
+            randn(0, 1, 4, 3, 4).requires_grad_(),
+            randn(1, 4, 1, 2, 3).requires_grad_(),
+            randn(2, 2).requires_grad_(),
+        )
+        kwargs = dict(
+            stride=2, padding=(1, 0), output_padding=1, groups=2, dilation=(1, 2)
+        )
+        assert torch.autograd.gradcheck(
+            lambda x, w, b: conv_transpose2d(x, w, b, **kwargs),
+            (x, w, b),
+            fast_mode=True,
+        )
 
     def test_upsamples(self):
         x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
         out = conv_transpose2d(x, torch.ones(1, 1, 2, 2), stride=2)
-        assert out.tolist() == [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]
+        assert out.tolist() == [
+            [[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]
+        ]
 
     def test_channel_mismatch(self):
         message = r"Given transposed=1, weight of size \[4, 8, 3, 3\], expected input\[1, 3, 5, 5\] to have 4 channels"
@@ -256,12 +372,22 @@ class TestConvTranspose2d:
             conv_transpose2d(torch.zeros(1, 3, 5, 5), torch.zeros(4, 8, 3, 3))
 
     def test_output_padding_too_large(self):
-        with pytest.raises(ValueError, match=r"output_padding must be smaller than either stride or dilation"):
-            conv_transpose2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, output_padding=2)
+        with pytest.raises(
+            ValueError,
+            match=r"output_padding must be smaller than either stride or dilation",
+        ):
+            conv_transpose2d(
+                torch.zeros(1, 1, 5, 5),
+                torch.zeros(1, 1, 3, 3),
+                stride=2,
+                output_padding=2,
+            )
 
     def test_empty_output(self):
         with pytest.raises(ValueError, match=r"output size would be \[-1, -1\]"):
-            conv_transpose2d(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 1, 1), padding=1)
+            conv_transpose2d(
+                torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 1, 1), padding=1
+            )
 
 
 class TestConv2dBackward:
@@ -280,8 +406,14 @@ class TestConv2dBackward:
             assert_matches(g, e)
 
     @with_device
-    @given(case=conv_cases(), budget=st.sampled_from([1, 64, 2**22]), scatters=st.sampled_from([0, 2048]))
-    def test_autograd_of_every_method_matches_torch(self, device, case, budget, scatters, monkeypatch):
+    @given(
+        case=conv_cases(),
+        budget=st.sampled_from([1, 64, 2**22]),
+        scatters=st.sampled_from([0, 2048]),
+    )
+    def test_autograd_of_every_method_matches_torch(
+        self, device, case, budget, scatters, monkeypatch
+    ):
         # im2col differentiates by these formulas (a custom autograd.Function), in row blocks or whole,
         # its input gradient by col2im or (no scatters allowed) one product per kernel tap
         from coursekit.nn import conv
@@ -298,7 +430,9 @@ class TestConv2dBackward:
         conv._COLUMN_BUDGET = conv._COLUMN_BUDGET_ACCELERATOR = budget
         try:
             for method in METHODS:
-                got = torch.autograd.grad(conv2d(x, w, b, **_kwargs(case), method=method), (x, w), dy)
+                got = torch.autograd.grad(
+                    conv2d(x, w, b, **_kwargs(case), method=method), (x, w), dy
+                )
                 for g, e in zip(got, expected):
                     assert_matches(g, e)
         finally:
@@ -314,7 +448,9 @@ class TestConv2dBackward:
     def test_im2col_second_derivatives(self):
         x = randn(0, 1, 2, 5, 4, dtype=torch.float64).requires_grad_()
         w = randn(1, 2, 2, 2, 3, dtype=torch.float64).requires_grad_()
-        assert torch.autograd.gradgradcheck(lambda x, w: conv2d(x, w, stride=(1, 2), padding=1), (x, w))
+        assert torch.autograd.gradgradcheck(
+            lambda x, w: conv2d(x, w, stride=(1, 2), padding=1), (x, w)
+        )
 
     def test_worked_example(self):
         x = torch.arange(9.0).reshape(1, 1, 3, 3)
@@ -331,8 +467,15 @@ class TestConv2dBackward:
         assert dx.shape == x.shape and dw.shape == w.shape and db.shape == (3,)
 
     def test_grad_output_shape(self):
-        with pytest.raises(ValueError, match=r"grad_output must have the shape of conv2d's output \[1, 1, 3, 3\]"):
-            conv2d_backward(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3))
+        with pytest.raises(
+            ValueError,
+            match=r"grad_output must have the shape of conv2d's output \[1, 1, 3, 3\]",
+        ):
+            conv2d_backward(
+                torch.zeros(1, 1, 2, 2),
+                torch.zeros(1, 1, 5, 5),
+                torch.zeros(1, 1, 3, 3),
+            )
 
 
 def _empty_batch(case):
@@ -343,7 +486,10 @@ def _autograd(f, x, w, b, dy=None):
     """The output of ``f(x, w, b)`` and its gradients with respect to x, w (and b) for ``dy`` (default zeros)."""
     leaves = [t.detach().requires_grad_() for t in (x, w, b) if t is not None]
     out = f(*leaves, *([None] if b is None else []))
-    return (out, *torch.autograd.grad(out, leaves, torch.zeros_like(out) if dy is None else dy))
+    return (
+        out,
+        *torch.autograd.grad(out, leaves, torch.zeros_like(out) if dy is None else dy),
+    )
 
 
 class TestEmptyBatch:
@@ -354,9 +500,16 @@ class TestEmptyBatch:
     def test_conv2d_every_method(self, device, case):
         case = _empty_batch(case)
         x, w, b = _tensors(case, torch.float64, device)
-        expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b)
+        expected = _autograd(
+            lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b
+        )
         for method in METHODS:
-            got = _autograd(lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m), x, w, b)
+            got = _autograd(
+                lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m),
+                x,
+                w,
+                b,
+            )
             for g, e in zip(got, expected):
                 assert_matches(g, e)
 
@@ -365,22 +518,37 @@ class TestEmptyBatch:
     def test_conv2d_backward(self, device, case):
         case = _empty_batch(case)
         x, w, b = _tensors(dict(case, bias=True), torch.float64, device)
-        expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b)
+        expected = _autograd(
+            lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b
+        )
         got = conv2d_backward(torch.zeros_like(expected[0]), x, w, **_kwargs(case))
         for g, e in zip(got, expected[1:]):
             assert_matches(g, e)
 
     @pytest.mark.parametrize("method", METHODS)
     def test_conv1d_and_conv_transpose2d(self, device, method):
-        x, w, b = randn(0, 0, 3, 9, device=device), randn(1, 4, 3, 2, device=device), randn(2, 4, device=device)
+        x, w, b = (
+            randn(0, 0, 3, 9, device=device),
+            randn(1, 4, 3, 2, device=device),
+            randn(2, 4, device=device),
+        )
         expected = _autograd(lambda x, w, b: TF.conv1d(x, w, b, stride=2), x, w, b)
-        got = _autograd(lambda x, w, b: conv1d(x, w, b, stride=2, method=method), x, w, b)
+        got = _autograd(
+            lambda x, w, b: conv1d(x, w, b, stride=2, method=method), x, w, b
+        )
         for g, e in zip(got, expected):
             assert_matches(g, e)
         x, w = randn(0, 0, 4, 3, 3, device=device), randn(1, 4, 2, 2, 3, device=device)
         kwargs = dict(stride=2, padding=1, output_padding=1, groups=2)
-        expected = _autograd(lambda x, w, b: TF.conv_transpose2d(x, w, b, **kwargs), x, w, None)
-        got = _autograd(lambda x, w, b: conv_transpose2d(x, w, b, **kwargs, method=method), x, w, None)
+        expected = _autograd(
+            lambda x, w, b: TF.conv_transpose2d(x, w, b, **kwargs), x, w, None
+        )
+        got = _autograd(
+            lambda x, w, b: conv_transpose2d(x, w, b, **kwargs, method=method),
+            x,
+            w,
+            None,
+        )
         for g, e in zip(got, expected):
             assert_matches(g, e)
 
@@ -404,10 +572,19 @@ class TestDtypes:
 
     @given(case=conv_cases(), dtype=st.sampled_from(INTEGERS))
     def test_integers_are_exact(self, case, dtype):
-        x, w = _integers(case["seed"], case["input"], dtype), _integers(case["seed"] + 1, case["weight"], dtype)
-        b = _integers(case["seed"] + 2, case["weight"][:1], dtype) if case["bias"] else None
+        x, w = (
+            _integers(case["seed"], case["input"], dtype),
+            _integers(case["seed"] + 1, case["weight"], dtype),
+        )
+        b = (
+            _integers(case["seed"] + 2, case["weight"][:1], dtype)
+            if case["bias"]
+            else None
+        )
         # computed in int64 and wrapped to the dtype: what torch's kernels give where they have one
-        ref = TF.conv2d(x.long(), w.long(), None if b is None else b.long(), **_kwargs(case)).to(dtype)
+        ref = TF.conv2d(
+            x.long(), w.long(), None if b is None else b.long(), **_kwargs(case)
+        ).to(dtype)
         for method in METHODS:
             out = conv2d(x, w, b, **_kwargs(case), method=method)
             assert out.dtype == dtype and torch.equal(out, ref), method
@@ -424,29 +601,49 @@ class TestDtypes:
 
     @pytest.mark.parametrize("method", METHODS)
     def test_issue_example(self, method):
-        out = conv2d(torch.tensor([[[[2**25 + 1]]]]), torch.ones(1, 1, 1, 1, dtype=torch.long), method=method)
+        out = conv2d(
+            torch.tensor([[[[2**25 + 1]]]]),
+            torch.ones(1, 1, 1, 1, dtype=torch.long),
+            method=method,
+        )
         assert out.dtype == torch.int64 and out.item() == 33554433
 
     def test_integer_conv1d_and_transpose(self):
-        x, w = _integers(0, (2, 3, 11), torch.int32), _integers(1, (4, 3, 3), torch.int32)
+        x, w = (
+            _integers(0, (2, 3, 11), torch.int32),
+            _integers(1, (4, 3, 3), torch.int32),
+        )
         for method in METHODS:
             out = conv1d(x, w, stride=2, padding=1, method=method)
-            assert out.dtype == torch.int32 and torch.equal(out, TF.conv1d(x, w, stride=2, padding=1))
-        x, w = _integers(0, (2, 4, 5, 6), torch.int64) * 2**40 + 1, _integers(1, (4, 3, 3, 2), torch.int64) + 1
+            assert out.dtype == torch.int32 and torch.equal(
+                out, TF.conv1d(x, w, stride=2, padding=1)
+            )
+        x, w = (
+            _integers(0, (2, 4, 5, 6), torch.int64) * 2**40 + 1,
+            _integers(1, (4, 3, 3, 2), torch.int64) + 1,
+        )
         for method in METHODS:
             out = conv_transpose2d(x, w, stride=2, padding=1, method=method)
             assert torch.equal(out, TF.conv_transpose2d(x, w, stride=2, padding=1))
 
     def test_choose_conv_method_keeps_integers_exact(self):
-        big = torch.zeros(1, 1, 256, 256, dtype=torch.int64), torch.zeros(1, 1, 31, 31, dtype=torch.int64)
+        big = (
+            torch.zeros(1, 1, 256, 256, dtype=torch.int64),
+            torch.zeros(1, 1, 31, 31, dtype=torch.int64),
+        )
         assert choose_conv_method(*big) == "im2col"
 
     @with_device
     @given(case=conv_cases(), dtype=st.sampled_from([torch.float16, torch.bfloat16]))
     def test_half_precision_is_rounded_once(self, device, case, dtype):
         # every output within half a unit in the last place of the exact value (plus float32 rounding)
-        x, w, b = (t if t is None else t.to(dtype) for t in _tensors(case, torch.float64, device))
-        exact = TF.conv2d(*(t if t is None else t.double() for t in (x, w, b)), **_kwargs(case))
+        x, w, b = (
+            t if t is None else t.to(dtype)
+            for t in _tensors(case, torch.float64, device)
+        )
+        exact = TF.conv2d(
+            *(t if t is None else t.double() for t in (x, w, b)), **_kwargs(case)
+        )
         unit = torch.finfo(dtype).eps / 2  # the unit roundoff
         for method in METHODS:
             out = conv2d(x, w, b, **_kwargs(case), method=method)
@@ -464,15 +661,31 @@ class TestDtypes:
     def test_half_precision_fft_everywhere(self, dtype):
         x, w = randn(0, 2, 3, 9, 9).to(dtype), randn(1, 3, 4, 3, 3).to(dtype)
         for out, ref in [
-            (conv2d(x, w.transpose(0, 1), method="fft"), TF.conv2d(x, w.transpose(0, 1))),
-            (conv1d(x[:, :, 0], w[:, :, 0].transpose(0, 1), method="fft"),
-             TF.conv1d(x[:, :, 0], w[:, :, 0].transpose(0, 1))),
-            (conv_transpose2d(x, w, stride=2, method="fft"), TF.conv_transpose2d(x, w, stride=2)),
+            (
+                conv2d(x, w.transpose(0, 1), method="fft"),
+                TF.conv2d(x, w.transpose(0, 1)),
+            ),
+            (
+                conv1d(x[:, :, 0], w[:, :, 0].transpose(0, 1), method="fft"),
+                TF.conv1d(x[:, :, 0], w[:, :, 0].transpose(0, 1)),
+            ),
+            (
+                conv_transpose2d(x, w, stride=2, method="fft"),
+                TF.conv_transpose2d(x, w, stride=2),
+            ),
         ]:
             assert out.dtype == dtype
-            scale = float(ref.abs().max())  # one rounding on each side: at most a unit in the last place apart
-            torch.testing.assert_close(out, ref, rtol=torch.finfo(dtype).eps, atol=torch.finfo(dtype).eps * scale)
-        dx, dw, db = conv2d_backward(torch.ones(2, 4, 7, 7, dtype=dtype), x, w.transpose(0, 1))
+            # one rounding on each side: at most a unit in the last place apart
+            scale = float(ref.abs().max())
+            torch.testing.assert_close(
+                out,
+                ref,
+                rtol=torch.finfo(dtype).eps,
+                atol=torch.finfo(dtype).eps * scale,
+            )
+        dx, dw, db = conv2d_backward(
+            torch.ones(2, 4, 7, 7, dtype=dtype), x, w.transpose(0, 1)
+        )
         assert dx.dtype == dw.dtype == db.dtype == dtype
 
     @with_device
@@ -482,35 +695,61 @@ class TestDtypes:
         imag = _tensors(dict(case, seed=case["seed"] + 7), torch.float64, device)
         x, w, b = (r if r is None else torch.complex(r, i) for r, i in zip(real, imag))
         out = TF.conv2d(x, w, b, **_kwargs(case))
-        dy = torch.complex(*(randn(case["seed"] + k, *out.shape, device=device) for k in (3, 4)))
-        expected = _autograd(lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b, dy)
+        dy = torch.complex(
+            *(randn(case["seed"] + k, *out.shape, device=device) for k in (3, 4))
+        )
+        expected = _autograd(
+            lambda x, w, b: TF.conv2d(x, w, b, **_kwargs(case)), x, w, b, dy
+        )
         for method in METHODS:
-            got = _autograd(lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m), x, w, b, dy)
+            got = _autograd(
+                lambda x, w, b, m=method: conv2d(x, w, b, **_kwargs(case), method=m),
+                x,
+                w,
+                b,
+                dy,
+            )
             for g, e in zip(got, expected):
                 assert_matches(g, e)
         for g, e in zip(conv2d_backward(dy, x, w, **_kwargs(case)), expected[1:]):
             assert_matches(g, e)
 
     def test_complex_conv1d_and_transpose(self):
-        x, w = torch.complex(randn(0, 2, 2, 9), randn(1, 2, 2, 9)), torch.complex(randn(2, 2, 3, 3), randn(3, 2, 3, 3))
+        x, w = (
+            torch.complex(randn(0, 2, 2, 9), randn(1, 2, 2, 9)),
+            torch.complex(randn(2, 2, 3, 3), randn(3, 2, 3, 3)),
+        )
         for method in METHODS:
-            assert_matches(conv1d(x, w.transpose(0, 1), padding=1, method=method),
-                           TF.conv1d(x, w.transpose(0, 1), padding=1))
-            assert_matches(conv_transpose2d(x[:, :, None], w[:, :, None], stride=2, method=method),
-                           TF.conv_transpose2d(x[:, :, None], w[:, :, None], stride=2))
+            assert_matches(
+                conv1d(x, w.transpose(0, 1), padding=1, method=method),
+                TF.conv1d(x, w.transpose(0, 1), padding=1),
+            )
+            assert_matches(
+                conv_transpose2d(x[:, :, None], w[:, :, None], stride=2, method=method),
+                TF.conv_transpose2d(x[:, :, None], w[:, :, None], stride=2),
+            )
 
     def test_integers_on_the_cpu_only(self, device):
-        x, w = torch.ones(1, 1, 3, 3, dtype=torch.int64, device=device), torch.ones(1, 1, 2, 2, dtype=torch.int64)
+        x, w = (
+            torch.ones(1, 1, 3, 3, dtype=torch.int64, device=device),
+            torch.ones(1, 1, 2, 2, dtype=torch.int64),
+        )
         if device.type == "cpu":
             assert conv2d(x, w).tolist() == [[[[4, 4], [4, 4]]]]
         elif device.type == "cuda":
-            with pytest.raises(TypeError, match=r"input of dtype torch.int64 is convolved on the CPU only, by every"):
+            with pytest.raises(
+                TypeError,
+                match=r"input of dtype torch.int64 is convolved on the CPU only, by every",
+            ):
                 conv2d(x, w.to(device))
 
     def test_bool_is_refused(self):
         message = r"a convolution takes a floating, complex or integer input; got input of dtype torch.bool"
         with pytest.raises(TypeError, match=message):
-            conv2d(torch.ones(1, 1, 3, 3, dtype=torch.bool), torch.ones(1, 1, 2, 2, dtype=torch.bool))
+            conv2d(
+                torch.ones(1, 1, 3, 3, dtype=torch.bool),
+                torch.ones(1, 1, 2, 2, dtype=torch.bool),
+            )
 
 
 class TestSizeTuples:
@@ -521,12 +760,18 @@ class TestSizeTuples:
         if isinstance(case["padding"], str):
             case["padding"] = 1
         x, w, b = _tensors(case, torch.float64, "cpu")
-        kwargs = dict(_kwargs(case), stride=case["stride"][:1], dilation=case["dilation"][:1])
-        kwargs["padding"] = (case["padding"] if isinstance(case["padding"], int) else case["padding"][0],)
+        kwargs = dict(
+            _kwargs(case), stride=case["stride"][:1], dilation=case["dilation"][:1]
+        )
+        kwargs["padding"] = (
+            case["padding"] if isinstance(case["padding"], int) else case["padding"][0],
+        )
         try:
             ref = TF.conv2d(x, w, b, **kwargs)
         except RuntimeError:
-            with pytest.raises(ValueError, match="Kernel size can't be greater than actual input size"):
+            with pytest.raises(
+                ValueError, match="Kernel size can't be greater than actual input size"
+            ):
                 conv2d(x, w, b, **kwargs, method=method)
             return
         assert_matches(conv2d(x, w, b, **kwargs, method=method), ref)
@@ -534,23 +779,39 @@ class TestSizeTuples:
     def test_conv_transpose2d(self):
         x, w = randn(0, 1, 2, 4, 5), randn(1, 2, 3, 3, 2)
         kwargs = dict(stride=(2,), padding=(1,), output_padding=(1,), dilation=(2,))
-        assert_matches(conv_transpose2d(x, w, **kwargs), TF.conv_transpose2d(x, w, **kwargs))
+        assert_matches(
+            conv_transpose2d(x, w, **kwargs), TF.conv_transpose2d(x, w, **kwargs)
+        )
 
     def test_three_entries(self):
-        with pytest.raises(ValueError, match=r"stride must be an int or a tuple of one or two ints; got \(1, 2, 3\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"stride must be an int or a tuple of one or two ints; got \(1, 2, 3\)",
+        ):
             conv2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=(1, 2, 3))
 
     def test_fewer_out_channels_than_groups(self):
-        with pytest.raises(ValueError, match=r"Given groups=3, expected weight to be at least 3 at dimension 0"):
+        with pytest.raises(
+            ValueError,
+            match=r"Given groups=3, expected weight to be at least 3 at dimension 0",
+        ):
             conv2d(torch.zeros(2, 2, 4, 3), torch.zeros(2, 2, 1, 3), groups=3)
 
 
 class TestChooseConvMethod:
     def test_large_kernel_few_channels(self):
-        assert choose_conv_method(torch.zeros(1, 1, 256, 256), torch.zeros(1, 1, 31, 31)) == "fft"
+        assert (
+            choose_conv_method(torch.zeros(1, 1, 256, 256), torch.zeros(1, 1, 31, 31))
+            == "fft"
+        )
 
     def test_small_kernel(self):
-        assert choose_conv_method(torch.zeros(1, 64, 56, 56), torch.zeros(64, 64, 3, 3), padding=1) == "im2col"
+        assert (
+            choose_conv_method(
+                torch.zeros(1, 64, 56, 56), torch.zeros(64, 64, 3, 3), padding=1
+            )
+            == "im2col"
+        )
 
     def test_validates(self):
         with pytest.raises(ValueError, match="Given groups=1"):
@@ -575,7 +836,7 @@ def _spoil(t, entries):
 
 
 class TestNonFinite:
-    """"auto" never lets a transform see a NaN or an infinity: outputs are non-finite exactly where torch's are."""
+    """ "auto" never lets a transform see a NaN or an infinity: outputs are non-finite exactly where torch's are."""
 
     # (input, weight, padding): shapes on which the cost model chooses "fft" for finite tensors
     SHAPES = (
@@ -597,20 +858,28 @@ class TestNonFinite:
         ref = TF.conv2d(x, w, padding=padding)
         for dtype in DTYPES:
             out = conv2d(x.to(dtype), w.to(dtype), padding=padding, method="auto")
-            torch.testing.assert_close(out, ref.to(dtype), equal_nan=True, rtol=1e-4, atol=1e-4)
+            torch.testing.assert_close(
+                out, ref.to(dtype), equal_nan=True, rtol=1e-4, atol=1e-4
+            )
 
     @given(entries=_nonfinite_entries((1, 1, 200)))
     def test_conv1d_auto(self, entries):
         x, w = _spoil(randn(2, 1, 1, 200), entries), randn(3, 1, 1, 31)
         assert choose_conv_method(x.unsqueeze(2), w.unsqueeze(2)) == "im2col"
         assert choose_conv_method(x.nan_to_num().unsqueeze(2), w.unsqueeze(2)) == "fft"
-        torch.testing.assert_close(conv1d(x, w, method="auto"), TF.conv1d(x, w), equal_nan=True)
+        torch.testing.assert_close(
+            conv1d(x, w, method="auto"), TF.conv1d(x, w), equal_nan=True
+        )
 
     @given(entries=_nonfinite_entries((1, 1, 20, 20)))
     def test_conv_transpose2d_auto(self, entries):
         x, w = _spoil(randn(4, 1, 1, 20, 20), entries), randn(5, 1, 1, 9, 9)
         ref = TF.conv_transpose2d(x, w, stride=2, padding=1)
-        torch.testing.assert_close(conv_transpose2d(x, w, stride=2, padding=1, method="auto"), ref, equal_nan=True)
+        torch.testing.assert_close(
+            conv_transpose2d(x, w, stride=2, padding=1, method="auto"),
+            ref,
+            equal_nan=True,
+        )
 
     def test_the_fft_itself_spreads_them(self):
         x, w = randn(0, 1, 1, 24, 24), randn(1, 1, 1, 9, 9)
@@ -624,11 +893,16 @@ class TestNonFinite:
         # whatever the timings say, a tensor with a NaN is not transformed
         monkeypatch.setattr(autotune, "benchmark_mode", lambda: True)
         for winner in ("fft", "winograd"):
-            monkeypatch.setattr(autotune, "fastest", lambda run, methods, key, device, m=winner: m)
+            monkeypatch.setattr(
+                autotune, "fastest", lambda run, methods, key, device, m=winner: m
+            )
             x, w = randn(6, 1, 2, 12, 12), randn(7, 3, 2, 3, 3)
             x[0, 1, 4, 4] = float("inf")
-            torch.testing.assert_close(conv2d(x, w, padding=1, method="auto"), TF.conv2d(x, w, padding=1),
-                                       equal_nan=True)
+            torch.testing.assert_close(
+                conv2d(x, w, padding=1, method="auto"),
+                TF.conv2d(x, w, padding=1),
+                equal_nan=True,
+            )
 
     def test_modules_auto(self):
         from coursekit import nn as cknn
@@ -638,4 +912,6 @@ class TestNonFinite:
         layer = cknn.Conv2d(1, 2, 9, method="auto", dtype=torch.float64)
         ref = TF.conv2d(x, layer.weight, layer.bias)
         torch.testing.assert_close(layer(x), ref, equal_nan=True)
-        assert int(torch.isnan(ref).sum()) == 2 * 4 * 6  # 2 channels, the windows that hold pixel (3, 5)
+        assert (
+            int(torch.isnan(ref).sum()) == 2 * 4 * 6
+        )  # 2 channels, the windows that hold pixel (3, 5)

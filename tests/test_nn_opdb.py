@@ -40,13 +40,32 @@ OPS = {  # op_db name -> coursekit's counterpart, called with torch's arguments
     "nn.functional.unfold": F.unfold,
     "nn.functional.pad": F.pad,
 }
-CONVOLUTIONS = {"nn.functional.conv1d", "nn.functional.conv2d", "nn.functional.conv_transpose2d"}
-WITH_ERROR_INPUTS = ["nn.functional.avg_pool2d", "nn.functional.conv1d", "nn.functional.conv2d",
-                     "nn.functional.max_pool2d", "nn.functional.max_unpool2d"]
-STRIDE = {"nn.functional.max_pool2d": 6, "nn.functional.max_unpool2d": 3, "nn.functional.unfold": 2}
+CONVOLUTIONS = {
+    "nn.functional.conv1d",
+    "nn.functional.conv2d",
+    "nn.functional.conv_transpose2d",
+}
+WITH_ERROR_INPUTS = [
+    "nn.functional.avg_pool2d",
+    "nn.functional.conv1d",
+    "nn.functional.conv2d",
+    "nn.functional.max_pool2d",
+    "nn.functional.max_unpool2d",
+]
+STRIDE = {
+    "nn.functional.max_pool2d": 6,
+    "nn.functional.max_unpool2d": 3,
+    "nn.functional.unfold": 2,
+}
 ONLY = {
-    ("nn.functional.max_pool2d", ""): [torch.bfloat16, torch.float16, torch.float32, torch.float64, torch.int64,
-                                       torch.uint8],
+    ("nn.functional.max_pool2d", ""): [
+        torch.bfloat16,
+        torch.float16,
+        torch.float32,
+        torch.float64,
+        torch.int64,
+        torch.uint8,
+    ],
     ("nn.functional.max_unpool2d", "grad"): [torch.float64],
 }
 
@@ -92,7 +111,11 @@ def op_db():
 
 
 def _tensors(out):
-    return [t for t in (out if isinstance(out, (tuple, list)) else [out]) if isinstance(t, torch.Tensor)]
+    return [
+        t
+        for t in (out if isinstance(out, (tuple, list)) else [out])
+        if isinstance(t, torch.Tensor)
+    ]
 
 
 def _mismatch(out, ref):
@@ -114,7 +137,9 @@ def _gradients(outputs, leaves, seed):
     """Gradients of the floating outputs, each times a fixed random tensor, with respect to ``leaves``."""
     outputs = [o for o in outputs if o.is_floating_point() or o.is_complex()]
     g = torch.Generator().manual_seed(seed)
-    weights = [torch.randn(o.shape, generator=g, dtype=o.dtype).to(o.device) for o in outputs]
+    weights = [
+        torch.randn(o.shape, generator=g, dtype=o.dtype).to(o.device) for o in outputs
+    ]
     return torch.autograd.grad(outputs, leaves, weights, allow_unused=True)
 
 
@@ -126,17 +151,25 @@ def _run(op, ours, device, dtype, offset):
     gradients = dtype == torch.float64 and op.supports_autograd
     torch.manual_seed(0)
     total, checked, differ = 0, 0, {}
-    for i, sample in enumerate(op.sample_inputs(device, dtype, requires_grad=gradients)):
+    for i, sample in enumerate(
+        op.sample_inputs(device, dtype, requires_grad=gradients)
+    ):
         total += 1
         if i % stride != offset % stride:
             continue
         args = (sample.input, *sample.args)
         ref = _tensors(op.op(*args, **sample.kwargs))
-        leaves = [t for t in (*args, *sample.kwargs.values()) if isinstance(t, torch.Tensor) and t.requires_grad]
+        leaves = [
+            t
+            for t in (*args, *sample.kwargs.values())
+            if isinstance(t, torch.Tensor) and t.requires_grad
+        ]
         ref_grads = _gradients(ref, leaves, i) if gradients and leaves else None
         for method in methods:
             key = (name, op.variant_test_name, dtype, method)
-            kwargs = sample.kwargs if method is None else dict(sample.kwargs, method=method)
+            kwargs = (
+                sample.kwargs if method is None else dict(sample.kwargs, method=method)
+            )
             checked += 1
             try:
                 out = _tensors(ours(*args, **kwargs))
@@ -168,10 +201,16 @@ def test_samples_match_torch(device, op_db, name, variant):
         differ.update(d)
     assert checked >= total // STRIDE.get(name, 1) > 0
     if device.type == "cpu" and torch.__version__.startswith("2.13.0"):
-        assert total == PINNED[name, variant], "op_db's samples changed: update PINNED after checking them"
-    documented = {key for key in DIFFERENCES if key[:2] == (name, variant) and key[2] in dtypes}
+        assert total == PINNED[name, variant], (
+            "op_db's samples changed: update PINNED after checking them"
+        )
+    documented = {
+        key for key in DIFFERENCES if key[:2] == (name, variant) and key[2] in dtypes
+    }
     assert {k: v for k, v in differ.items() if k not in documented} == {}
-    assert documented <= set(differ), f"documented differences that no longer occur: {documented - set(differ)}"
+    assert documented <= set(differ), (
+        f"documented differences that no longer occur: {documented - set(differ)}"
+    )
 
 
 @pytest.mark.parametrize("name", WITH_ERROR_INPUTS)
@@ -182,21 +221,37 @@ def test_error_inputs_raise_clearly(device, op_db, name):
     for error in errors:
         sample = error.sample_input
         for method in METHODS if name in CONVOLUTIONS else (None,):
-            kwargs = sample.kwargs if method is None else dict(sample.kwargs, method=method)
+            kwargs = (
+                sample.kwargs if method is None else dict(sample.kwargs, method=method)
+            )
             with pytest.raises((TypeError, ValueError)):
                 OPS[name](sample.input, *sample.args, **kwargs)
 
 
 def test_pinned_to_torch_2_13(op_db):
     if not torch.__version__.startswith("2.13.0"):
-        pytest.skip(f"the samples are those of torch 2.13.0; this is torch {torch.__version__}")
+        pytest.skip(
+            f"the samples are those of torch 2.13.0; this is torch {torch.__version__}"
+        )
     assert set(op_db) == set(PINNED)
-    assert sorted(name for (name, _), op in op_db.items() if op.error_inputs_func is not None) == WITH_ERROR_INPUTS
+    assert (
+        sorted(
+            name for (name, _), op in op_db.items() if op.error_inputs_func is not None
+        )
+        == WITH_ERROR_INPUTS
+    )
 
 
 def test_a_difference_is_caught(op_db):
     # the comparison itself: an average pooling whose every output is off by 1 is reported
     op = op_db["nn.functional.avg_pool2d", ""]
-    total, checked, differ = _run(op, lambda *args, **kwargs: F.avg_pool2d(*args, **kwargs) + 1, "cpu",
-                                  torch.float64, 0)
-    assert checked == total == 7 and list(differ) == [("nn.functional.avg_pool2d", "", torch.float64, None)]
+    total, checked, differ = _run(
+        op,
+        lambda *args, **kwargs: F.avg_pool2d(*args, **kwargs) + 1,
+        "cpu",
+        torch.float64,
+        0,
+    )
+    assert checked == total == 7 and list(differ) == [
+        ("nn.functional.avg_pool2d", "", torch.float64, None)
+    ]

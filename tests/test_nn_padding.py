@@ -43,7 +43,11 @@ def documented_difference(shape, amounts, mode):
 def pad_cases(draw, modes=MODES):
     mode = draw(st.sampled_from(modes))
     axes = draw(st.integers(0 if mode == "constant" else 1, 3))
-    ndim = draw(st.integers(max(axes, 1), 5) if mode == "constant" else st.integers(axes + 1, axes + 2))
+    ndim = draw(
+        st.integers(max(axes, 1), 5)
+        if mode == "constant"
+        else st.integers(axes + 1, axes + 2)
+    )
     shape = tuple(draw(st.integers(0, 4)) for _ in range(ndim))
     amounts = tuple(draw(st.integers(-4, 4)) for _ in range(2 * axes))
     return shape, amounts, mode
@@ -51,7 +55,12 @@ def pad_cases(draw, modes=MODES):
 
 class TestPad:
     @with_device
-    @given(case=pad_cases(), dtype=st.sampled_from([torch.float64, torch.float32, torch.int64, torch.complex64]))
+    @given(
+        case=pad_cases(),
+        dtype=st.sampled_from(
+            [torch.float64, torch.float32, torch.int64, torch.complex64]
+        ),
+    )
     def test_matches_torch_or_is_a_documented_difference(self, device, case, dtype):
         shape, amounts, mode = case
         x = randn(len(shape), *shape, device=device).mul(10).to(dtype)
@@ -59,7 +68,9 @@ class TestPad:
         try:
             out = pad(x, amounts, mode=mode)
         except ValueError:
-            assert isinstance(expected, Exception) or documented_difference(shape, amounts, mode)
+            assert isinstance(expected, Exception) or documented_difference(
+                shape, amounts, mode
+            )
             return
         assert not isinstance(expected, Exception), f"torch refused {case}: {expected}"
         assert out.dtype == x.dtype and out.device == x.device
@@ -70,26 +81,41 @@ class TestPad:
         shape, amounts, mode = case
         x = randn(0, *shape) > 0
         expected = torch_pad(x, amounts, mode)
-        if isinstance(expected, Exception) or documented_difference(shape, amounts, mode):
+        if isinstance(expected, Exception) or documented_difference(
+            shape, amounts, mode
+        ):
             return
         assert torch.equal(pad(x, amounts, mode=mode), expected)
 
-    @given(case=pad_cases(modes=["constant"]), value=st.sampled_from([1.5, -2, float("inf")]))
+    @given(
+        case=pad_cases(modes=["constant"]),
+        value=st.sampled_from([1.5, -2, float("inf")]),
+    )
     def test_constant_value(self, case, value):
         shape, amounts, _ = case
         x = randn(1, *shape)
         expected = torch_pad(x, amounts, "constant")
         if not isinstance(expected, Exception):
-            torch.testing.assert_close(pad(x, amounts, value=value), TF.pad(x, amounts, value=value), rtol=0, atol=0)
+            torch.testing.assert_close(
+                pad(x, amounts, value=value),
+                TF.pad(x, amounts, value=value),
+                rtol=0,
+                atol=0,
+            )
 
-    @given(case=pad_cases(modes=["constant"]), layout=st.sampled_from(["transposed", "strided", "expanded"]))
+    @given(
+        case=pad_cases(modes=["constant"]),
+        layout=st.sampled_from(["transposed", "strided", "expanded"]),
+    )
     def test_constant_any_layout_with_gradient(self, case, layout):
         # the constant mode copies into a strided view of its output: inputs of any layout, and autograd
         shape, amounts, _ = case
         base = randn(2, *shape)
         x = {
             "transposed": base.mT if base.dim() > 1 else base,
-            "strided": torch.repeat_interleave(base, 2, dim=-1)[..., ::2] if base.numel() else base,
+            "strided": torch.repeat_interleave(base, 2, dim=-1)[..., ::2]
+            if base.numel()
+            else base,
             "expanded": base[..., :1].expand(shape) if base.numel() else base,
         }[layout].requires_grad_()
         expected = torch_pad(x, amounts, "constant")
@@ -139,7 +165,9 @@ class TestPad:
         # torch's rule: the cropped axis (2, 3) is then wrapped, so the extra column repeats 2
         x = torch.tensor([[[1, 2, 3]]])
         assert pad(x, (-1, 1), mode="circular").tolist() == [[[2, 3, 2]]]
-        assert torch.equal(pad(x, (-1, 1), mode="circular"), TF.pad(x, (-1, 1), mode="circular"))
+        assert torch.equal(
+            pad(x, (-1, 1), mode="circular"), TF.pad(x, (-1, 1), mode="circular")
+        )
 
     def test_empty_batch(self):
         x = torch.zeros(0, 3, 4, 4)
@@ -167,41 +195,71 @@ class TestPad:
             pad(torch.zeros(2), (1.5, 1))
 
     def test_odd_length(self):
-        with pytest.raises(ValueError, match=r"pad must have an even length .*got 3 entries: \(1, 1, 1\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"pad must have an even length .*got 3 entries: \(1, 1, 1\)",
+        ):
             pad(torch.zeros(2, 2), (1, 1, 1))
 
     def test_too_many_entries(self):
-        with pytest.raises(ValueError, match=r"pad may have at most 2 entries per axis of input \(2 for size \[3\]\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"pad may have at most 2 entries per axis of input \(2 for size \[3\]\)",
+        ):
             pad(torch.zeros(3), (1, 1, 1, 1))
 
     def test_unknown_mode(self):
-        with pytest.raises(ValueError, match="mode must be one of 'constant', 'reflect', 'replicate', 'circular'"):
+        with pytest.raises(
+            ValueError,
+            match="mode must be one of 'constant', 'reflect', 'replicate', 'circular'",
+        ):
             pad(torch.zeros(1, 3), (1, 1), mode="mirror")
 
     def test_value_only_for_constant(self):
-        with pytest.raises(ValueError, match="value applies to mode='constant' only; got value=1 with mode='reflect'"):
+        with pytest.raises(
+            ValueError,
+            match="value applies to mode='constant' only; got value=1 with mode='reflect'",
+        ):
             pad(torch.zeros(1, 3), (1, 1), mode="reflect", value=1)
 
     def test_axes_for_non_constant_modes(self):
-        with pytest.raises(ValueError, match=r"mode='reflect' pads the last 1, 2 or 3 axes .*got pad of length 2 for input"):
+        with pytest.raises(
+            ValueError,
+            match=r"mode='reflect' pads the last 1, 2 or 3 axes .*got pad of length 2 for input",
+        ):
             pad(torch.zeros(1, 1, 3, 3), (1, 1), mode="reflect")
 
     def test_reflect_pad_smaller_than_axis(self):
-        with pytest.raises(ValueError, match=r"mode='reflect' needs each pad smaller .*got \(3, 0\) for input's axis 1"):
+        with pytest.raises(
+            ValueError,
+            match=r"mode='reflect' needs each pad smaller .*got \(3, 0\) for input's axis 1",
+        ):
             pad(torch.zeros(1, 3), (3, 0), mode="reflect")
 
     def test_circular_wraps_once(self):
-        with pytest.raises(ValueError, match=r"mode='circular' wraps around at most once: pad \(-2, 2\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"mode='circular' wraps around at most once: pad \(-2, 2\)",
+        ):
             pad(torch.zeros(1, 3), (-2, 2), mode="circular")
 
     def test_replicate_leaves_an_element(self):
-        with pytest.raises(ValueError, match=r"mode='replicate' must leave at least 1 element; pad \(-2, -1\) leaves 0"):
+        with pytest.raises(
+            ValueError,
+            match=r"mode='replicate' must leave at least 1 element; pad \(-2, -1\) leaves 0",
+        ):
             pad(torch.zeros(1, 3), (-2, -1), mode="replicate")
 
     def test_replicate_needs_non_empty_channels(self):
-        with pytest.raises(ValueError, match=r"mode='replicate' needs every axis of input but the batch axis non-empty"):
+        with pytest.raises(
+            ValueError,
+            match=r"mode='replicate' needs every axis of input but the batch axis non-empty",
+        ):
             pad(torch.zeros(2, 0, 3), (1, 1), mode="replicate")
 
     def test_constant_crops_at_most_the_axis(self):
-        with pytest.raises(ValueError, match=r"pad \(-2, -2\) crops more than the 3 elements of input's axis 1"):
+        with pytest.raises(
+            ValueError,
+            match=r"pad \(-2, -2\) crops more than the 3 elements of input's axis 1",
+        ):
             pad(torch.zeros(1, 3), (-2, -2))

@@ -4,7 +4,12 @@ import torch.nn.functional as TF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursekit.nn.pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_output_length
+from coursekit.nn.pooling import (
+    avg_pool2d,
+    max_pool2d,
+    max_unpool2d,
+    pool_output_length,
+)
 from nn_strategies import assert_matches, randn, with_device
 
 DTYPES = [torch.float32, torch.float64]
@@ -21,15 +26,25 @@ def pool_cases(draw, dilation=True):
     extent = [d * (k - 1) + 1 for k, d in zip(kernel, dil)]
     size = [draw(st.integers(max(1, e - 2 * p), 12)) for e, p in zip(extent, padding)]
     shape = (draw(st.integers(1, 2)), draw(st.integers(1, 4)), *size)
-    return dict(shape=shape, kernel_size=kernel, stride=stride, padding=padding, dilation=dil,
-                ceil_mode=draw(st.booleans()), seed=draw(st.integers(0, 2**16)))
+    return dict(
+        shape=shape,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dil,
+        ceil_mode=draw(st.booleans()),
+        seed=draw(st.integers(0, 2**16)),
+    )
 
 
 class TestMaxPool2d:
     @with_device
     @given(case=pool_cases())
     def test_matches_torch(self, device, case):
-        kwargs = {k: case[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+        kwargs = {
+            k: case[k]
+            for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+        }
         for dtype in DTYPES:
             x = randn(case["seed"], *case["shape"], dtype=dtype, device=device)
             ref, ref_indices = TF.max_pool2d(x, return_indices=True, **kwargs)
@@ -40,7 +55,10 @@ class TestMaxPool2d:
     @with_device
     @given(case=pool_cases())
     def test_gradient_matches_torch(self, device, case):
-        kwargs = {k: case[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
+        kwargs = {
+            k: case[k]
+            for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+        }
         x = randn(case["seed"], *case["shape"], device=device).requires_grad_()
         ref = TF.max_pool2d(x, **kwargs)
         dy = randn(case["seed"] + 1, *ref.shape, device=device)
@@ -49,7 +67,10 @@ class TestMaxPool2d:
 
     def test_gradcheck(self):
         x = randn(0, 1, 2, 5, 6).requires_grad_()
-        assert torch.autograd.gradcheck(lambda x: max_pool2d(x, (2, 3), stride=(1, 2), padding=1, ceil_mode=True), (x,))
+        assert torch.autograd.gradcheck(
+            lambda x: max_pool2d(x, (2, 3), stride=(1, 2), padding=1, ceil_mode=True),
+            (x,),
+        )
 
     def test_slide_example(self):
         out, indices = max_pool2d(SLIDE, 2, return_indices=True)
@@ -61,18 +82,32 @@ class TestMaxPool2d:
         x = torch.ones(1, 1, 4, 4, requires_grad=True)
         out, indices = max_pool2d(x, 2, return_indices=True)
         ref_out, ref_indices = TF.max_pool2d(x, 2, return_indices=True)
-        assert torch.equal(indices, ref_indices) and indices.tolist() == [[[[0, 2], [8, 10]]]]
+        assert torch.equal(indices, ref_indices) and indices.tolist() == [
+            [[[0, 2], [8, 10]]]
+        ]
         (grad,) = torch.autograd.grad(out.sum(), x)
         assert torch.equal(grad, torch.autograd.grad(ref_out.sum(), x)[0])
 
     def test_ceil_mode_seven_to_four(self):
         assert max_pool2d(torch.zeros(1, 8, 7, 7), 2).shape == (1, 8, 3, 3)
-        assert max_pool2d(torch.zeros(1, 8, 7, 7), 2, ceil_mode=True).shape == (1, 8, 4, 4)
+        assert max_pool2d(torch.zeros(1, 8, 7, 7), 2, ceil_mode=True).shape == (
+            1,
+            8,
+            4,
+            4,
+        )
 
     def test_window_outside_the_input(self):
         # with dilation a window can miss the input: torch gives -inf and an index past the plane
         x = randn(0, 1, 1, 1, 11)
-        kwargs = dict(kernel_size=(3, 4), stride=(3, 2), padding=1, dilation=(2, 1), ceil_mode=True, return_indices=True)
+        kwargs = dict(
+            kernel_size=(3, 4),
+            stride=(3, 2),
+            padding=1,
+            dilation=(2, 1),
+            ceil_mode=True,
+            return_indices=True,
+        )
         out, indices = max_pool2d(x, **kwargs)
         ref, ref_indices = TF.max_pool2d(x, **kwargs)
         assert torch.equal(out, ref) and torch.equal(indices, ref_indices)
@@ -82,15 +117,23 @@ class TestMaxPool2d:
         assert_matches(max_pool2d(x, 3, 2, 1), TF.max_pool2d(x, 3, 2, 1))
 
     def test_non_int_kernel(self):
-        with pytest.raises(TypeError, match=r"kernel_size must be an int; got float 2.5"):
+        with pytest.raises(
+            TypeError, match=r"kernel_size must be an int; got float 2.5"
+        ):
             max_pool2d(torch.zeros(1, 1, 4, 4), 2.5)
 
     def test_padding_too_large(self):
-        with pytest.raises(ValueError, match=r"pad should be smaller than or equal to half of kernel size"):
+        with pytest.raises(
+            ValueError,
+            match=r"pad should be smaller than or equal to half of kernel size",
+        ):
             max_pool2d(torch.zeros(1, 1, 4, 4), 2, padding=2)
 
     def test_output_too_small(self):
-        with pytest.raises(ValueError, match=r"Calculated output size: \(0, 0\). Output size is too small"):
+        with pytest.raises(
+            ValueError,
+            match=r"Calculated output size: \(0, 0\). Output size is too small",
+        ):
             max_pool2d(torch.zeros(1, 1, 2, 2), 3)
 
     def test_bad_stride(self):
@@ -98,13 +141,20 @@ class TestMaxPool2d:
             max_pool2d(torch.zeros(1, 1, 4, 4), 2, stride=0)
 
     def test_input_dimensions(self):
-        with pytest.raises(ValueError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to max_pool2d"):
+        with pytest.raises(
+            ValueError,
+            match=r"Expected 3D \(unbatched\) or 4D \(batched\) input to max_pool2d",
+        ):
             max_pool2d(torch.zeros(4, 4), 2)
 
 
 class TestAvgPool2d:
     @with_device
-    @given(case=pool_cases(dilation=False), include=st.booleans(), divisor=st.sampled_from([None, 1, 3]))
+    @given(
+        case=pool_cases(dilation=False),
+        include=st.booleans(),
+        divisor=st.sampled_from([None, 1, 3]),
+    )
     def test_matches_torch(self, device, case, include, divisor):
         kwargs = {k: case[k] for k in ("kernel_size", "stride", "padding", "ceil_mode")}
         kwargs.update(count_include_pad=include, divisor_override=divisor)
@@ -115,7 +165,9 @@ class TestAvgPool2d:
     def test_gradcheck(self):
         x = randn(0, 1, 2, 5, 6).requires_grad_()
         assert torch.autograd.gradcheck(
-            lambda x: avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), (x,), fast_mode=True
+            lambda x: avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+            (x,),
+            fast_mode=True,
         )
 
     def test_slide_example(self):
@@ -130,25 +182,38 @@ class TestAvgPool2d:
             avg_pool2d(torch.zeros(1, 1, 4, 4), 2, divisor_override=0)
 
     def test_padding_too_large(self):
-        with pytest.raises(ValueError, match=r"pad should be smaller than or equal to half of kernel size"):
+        with pytest.raises(
+            ValueError,
+            match=r"pad should be smaller than or equal to half of kernel size",
+        ):
             avg_pool2d(torch.zeros(1, 1, 4, 4), 3, padding=2)
 
-
-    @given(case=pool_cases(dilation=False), include=st.booleans(), divisor=st.sampled_from([None, 3, -2]),
-           dtype=st.sampled_from([torch.uint8, torch.int8, torch.int32, torch.int64]))
-    def test_integers_keep_their_dtype_and_truncate(self, case, include, divisor, dtype):
+    @given(
+        case=pool_cases(dilation=False),
+        include=st.booleans(),
+        divisor=st.sampled_from([None, 3, -2]),
+        dtype=st.sampled_from([torch.uint8, torch.int8, torch.int32, torch.int64]),
+    )
+    def test_integers_keep_their_dtype_and_truncate(
+        self, case, include, divisor, dtype
+    ):
         kwargs = {k: case[k] for k in ("kernel_size", "stride", "padding", "ceil_mode")}
         kwargs.update(count_include_pad=include, divisor_override=divisor)
         g = torch.Generator().manual_seed(case["seed"])
-        x = torch.randint(max(-100, torch.iinfo(dtype).min), 100, case["shape"], generator=g)
+        x = torch.randint(
+            max(-100, torch.iinfo(dtype).min), 100, case["shape"], generator=g
+        )
         out = avg_pool2d(x.to(dtype), **kwargs)
         # torch pools int64 only: its mean of any integer type fits that type
-        assert out.dtype == dtype and torch.equal(out, TF.avg_pool2d(x, **kwargs).to(dtype))
+        assert out.dtype == dtype and torch.equal(
+            out, TF.avg_pool2d(x, **kwargs).to(dtype)
+        )
 
     def test_integer_issue_example(self):
         out = avg_pool2d(torch.tensor([[[[1, 2], [4, 4]]]]), 2)
         assert out.dtype == torch.int64 and out.tolist() == [[[[2]]]]
-        assert avg_pool2d(torch.tensor([[[[-7, 0]]]]), (1, 2)).item() == -3  # -3.5 truncated towards zero
+        # -3.5 truncated towards zero
+        assert avg_pool2d(torch.tensor([[[[-7, 0]]]]), (1, 2)).item() == -3
 
     @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
     def test_half_precision_sums_in_float32(self, dtype):
@@ -156,7 +221,10 @@ class TestAvgPool2d:
         exact = TF.avg_pool2d(x.double(), 3, 1, 1)
         out = avg_pool2d(x, 3, 1, 1)
         assert out.dtype == dtype
-        assert ((out.double() - exact).abs() <= torch.finfo(dtype).eps / 2 * exact.abs() + 1e-6).all()
+        assert (
+            (out.double() - exact).abs()
+            <= torch.finfo(dtype).eps / 2 * exact.abs() + 1e-6
+        ).all()
 
     def test_complex_averages_both_parts(self):
         re, im = randn(0, 1, 2, 5, 6), randn(1, 1, 2, 5, 6)
@@ -165,7 +233,10 @@ class TestAvgPool2d:
         assert_matches(out.imag, TF.avg_pool2d(im, 2, 1, 1, count_include_pad=False))
 
     def test_bool_is_refused(self):
-        with pytest.raises(TypeError, match=r"avg_pool2d takes a floating, complex or integer input; got .*torch.bool"):
+        with pytest.raises(
+            TypeError,
+            match=r"avg_pool2d takes a floating, complex or integer input; got .*torch.bool",
+        ):
             avg_pool2d(torch.ones(1, 1, 2, 2, dtype=torch.bool), 2)
 
 
@@ -175,16 +246,33 @@ class TestPoolingEdgeCases:
     @with_device
     @given(case=pool_cases())
     def test_one_element_tuples_mean_both_axes(self, device, case):
-        k, s, p = case["kernel_size"][0], (case["stride"] or case["kernel_size"])[0], case["padding"][0]
-        x = randn(case["seed"], case["shape"][0], case["shape"][1], max(case["shape"][2:]), max(case["shape"][2:]),
-                  device=device)
-        if 2 * p > k or pool_output_length(x.shape[-1], k, s, p, case["dilation"][0]) < 1:
+        k, s, p = (
+            case["kernel_size"][0],
+            (case["stride"] or case["kernel_size"])[0],
+            case["padding"][0],
+        )
+        x = randn(
+            case["seed"],
+            case["shape"][0],
+            case["shape"][1],
+            max(case["shape"][2:]),
+            max(case["shape"][2:]),
+            device=device,
+        )
+        if (
+            2 * p > k
+            or pool_output_length(x.shape[-1], k, s, p, case["dilation"][0]) < 1
+        ):
             return
         args = ((k,), (s,), (p,))
         for ours, theirs in [(max_pool2d, TF.max_pool2d), (avg_pool2d, TF.avg_pool2d)]:
             assert_matches(ours(x, *args), theirs(x, *args))
-        out, indices = max_pool2d(x, *args, dilation=(case["dilation"][0],), return_indices=True)
-        ref_out, ref_indices = TF.max_pool2d(x, *args, dilation=(case["dilation"][0],), return_indices=True)
+        out, indices = max_pool2d(
+            x, *args, dilation=(case["dilation"][0],), return_indices=True
+        )
+        ref_out, ref_indices = TF.max_pool2d(
+            x, *args, dilation=(case["dilation"][0],), return_indices=True
+        )
         assert_matches(out, ref_out)
         assert torch.equal(indices, ref_indices)
 
@@ -194,24 +282,39 @@ class TestPoolingEdgeCases:
         assert avg_pool2d(x, 2, 2, (0,)).shape == (1, 1, 2, 2)
 
     def test_three_entries(self):
-        with pytest.raises(ValueError, match=r"kernel_size must be an int or a tuple of one or two ints; got \(2, 2, 2\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"kernel_size must be an int or a tuple of one or two ints; got \(2, 2, 2\)",
+        ):
             avg_pool2d(torch.ones(1, 1, 4, 4), (2, 2, 2))
 
     @with_device
     @given(case=pool_cases())
     def test_empty_batch(self, device, case):
         x = randn(case["seed"], 0, *case["shape"][1:], device=device).requires_grad_()
-        kwargs = {k: case[k] for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")}
-        (out, indices), (ref, ref_indices) = (f(x, **kwargs, return_indices=True) for f in (max_pool2d, TF.max_pool2d))
+        kwargs = {
+            k: case[k]
+            for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+        }
+        (out, indices), (ref, ref_indices) = (
+            f(x, **kwargs, return_indices=True) for f in (max_pool2d, TF.max_pool2d)
+        )
         assert_matches(out, ref)
         assert torch.equal(indices, ref_indices)
         assert torch.autograd.grad(out.sum(), x)[0].shape == x.shape
         del kwargs["dilation"]
         assert_matches(avg_pool2d(x, **kwargs), TF.avg_pool2d(x, **kwargs))
-        unpool = dict(kernel_size=case["kernel_size"], stride=case["stride"], padding=case["padding"],
-                      output_size=case["shape"][-2:])
+        unpool = dict(
+            kernel_size=case["kernel_size"],
+            stride=case["stride"],
+            padding=case["padding"],
+            output_size=case["shape"][-2:],
+        )
         if not case["ceil_mode"] and case["stride"] is None:
-            assert_matches(max_unpool2d(out, indices, **unpool), TF.max_unpool2d(ref, ref_indices, **unpool))
+            assert_matches(
+                max_unpool2d(out, indices, **unpool),
+                TF.max_unpool2d(ref, ref_indices, **unpool),
+            )
 
     @pytest.mark.parametrize("dtype", [torch.bool, torch.complex64])
     def test_max_pool_refuses_bool_and_complex(self, dtype):
@@ -228,7 +331,9 @@ class TestMaxUnpool2d:
         x = randn(case["seed"], *case["shape"], device=device)
         pooled, indices = TF.max_pool2d(x, **kwargs, return_indices=True)
         ref = TF.max_unpool2d(pooled, indices, **kwargs, output_size=x.shape)
-        assert_matches(max_unpool2d(pooled, indices, **kwargs, output_size=x.shape), ref)
+        assert_matches(
+            max_unpool2d(pooled, indices, **kwargs, output_size=x.shape), ref
+        )
         try:
             ref = TF.max_unpool2d(pooled, indices, **kwargs)
         except RuntimeError:  # the default size is too small for these indices
@@ -245,19 +350,32 @@ class TestMaxUnpool2d:
     def test_slide_example(self):
         pooled, indices = max_pool2d(SLIDE, 2, return_indices=True)
         out = max_unpool2d(pooled, indices, 2)
-        assert out.tolist() == [[[[0, 0, 4, 0], [0, 5, 0, 0], [0, 4, 0, 0], [0, 0, 6, 0]]]]
+        assert out.tolist() == [
+            [[[0, 0, 4, 0], [0, 5, 0, 0], [0, 4, 0, 0], [0, 0, 6, 0]]]
+        ]
 
     def test_output_size_out_of_range(self):
         pooled, indices = max_pool2d(SLIDE, 2, return_indices=True)
-        with pytest.raises(ValueError, match=r"output_size must have 2 sizes within \(2, 6\), \(2, 6\) .*got \[6, 4\]"):
+        with pytest.raises(
+            ValueError,
+            match=r"output_size must have 2 sizes within \(2, 6\), \(2, 6\) .*got \[6, 4\]",
+        ):
             max_unpool2d(pooled, indices, 2, output_size=(6, 4))
 
     def test_indices_shape(self):
-        with pytest.raises(ValueError, match=r"indices must be an int64 tensor of the shape of input \[1, 1, 2, 2\]"):
-            max_unpool2d(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 2, 1, dtype=torch.int64), 2)
+        with pytest.raises(
+            ValueError,
+            match=r"indices must be an int64 tensor of the shape of input \[1, 1, 2, 2\]",
+        ):
+            max_unpool2d(
+                torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 2, 1, dtype=torch.int64), 2
+            )
 
     def test_index_outside(self):
-        with pytest.raises(ValueError, match=r"indices must lie in \[0, 4\) for an output of size \[2, 2\]; got 7"):
+        with pytest.raises(
+            ValueError,
+            match=r"indices must lie in \[0, 4\) for an output of size \[2, 2\]; got 7",
+        ):
             max_unpool2d(torch.zeros(1, 1, 1, 1), torch.tensor([[[[7]]]]), 2)
 
 

@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as TF
 from hypothesis import given
 from hypothesis import strategies as st
-from nn_strategies import randn, with_device
 
 from coursekit.nn import Conv2d
 from coursekit.nn import winograd as wg
@@ -19,6 +18,7 @@ from coursekit.nn.functional import (
     winograd_conv,
     winograd_matrices,
 )
+from nn_strategies import randn, with_device
 
 WINOGRAD = ["winograd", "winograd4x4"]
 # float32 tolerances relative to the largest output; F(4x4, 3x3) rounds ~10x more than F(2x2, 3x3)
@@ -26,7 +26,9 @@ TOLERANCE = {("winograd", torch.float32): 1e-5, ("winograd4x4", torch.float32): 
 
 
 def _assert_close(out, ref, method):
-    assert out.shape == ref.shape and out.dtype == ref.dtype and out.device == ref.device
+    assert (
+        out.shape == ref.shape and out.dtype == ref.dtype and out.device == ref.device
+    )
     tol = TOLERANCE.get((method, ref.dtype), 1e-10)
     scale = max(1.0, float(ref.detach().abs().max())) if ref.numel() else 1.0
     torch.testing.assert_close(out, ref, rtol=tol, atol=tol * scale)
@@ -38,31 +40,50 @@ class TestWinogradMatrices:
     def test_computes_the_valid_correlation(self, m, r):
         rng = np.random.default_rng(10 * m + r)
         AT, G, BT = winograd_matrices(m, r)
-        assert AT.shape == (m, m + r - 1) and G.shape == (m + r - 1, r) and BT.shape == (m + r - 1, m + r - 1)
+        assert (
+            AT.shape == (m, m + r - 1)
+            and G.shape == (m + r - 1, r)
+            and BT.shape == (m + r - 1, m + r - 1)
+        )
         assert AT.dtype == G.dtype == BT.dtype == torch.float64
         for _ in range(3):
             d, g = rng.standard_normal(m + r - 1), rng.standard_normal(r)
             out = AT @ ((G @ torch.from_numpy(g)) * (BT @ torch.from_numpy(d)))
-            np.testing.assert_allclose(out.numpy(), np.correlate(d, g, "valid"), rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(
+                out.numpy(), np.correlate(d, g, "valid"), rtol=1e-9, atol=1e-9
+            )
 
     def test_f23_is_exact_on_integers(self):
         AT, G, BT = winograd_matrices(2, 3)
         d = torch.tensor([3.0, -1, 4, 1], dtype=torch.float64)
         g = torch.tensor([5.0, 9, -2], dtype=torch.float64)
-        assert (AT @ ((G @ g) * (BT @ d))).tolist() == np.correlate(d.numpy(), g.numpy(), "valid").tolist()
+        assert (AT @ ((G @ g) * (BT @ d))).tolist() == np.correlate(
+            d.numpy(), g.numpy(), "valid"
+        ).tolist()
 
     def test_f23_rows_are_evaluations_and_lagrange_numerators(self):
         # points 0, 1, -1 and infinity: G rows g(a)/prod(a - b); BT rows the coefficients of prod(x - b)
         AT, G, BT = winograd_matrices(2, 3)
         assert AT.tolist() == [[1, 1, 1, 0], [0, 1, -1, 1]]
         assert G.tolist() == [[-1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-        assert BT.tolist() == [[-1, 0, 1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, -1, 0, 1]]
+        assert BT.tolist() == [
+            [-1, 0, 1, 0],
+            [0, 1, 1, 0],
+            [0, -1, 1, 0],
+            [0, -1, 0, 1],
+        ]
 
     def test_lavin_and_gray_points(self):
         # the points 0, 1, -1, 2, -2 of Lavin and Gray's F(4, 3): the same filter transform
         G, BT = winograd_matrices(4, 3, points=[0, 1, -1, 2, -2])[1:]
-        expected_G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
-                      [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]
+        expected_G = [
+            [1 / 4, 0, 0],
+            [-1 / 6, -1 / 6, -1 / 6],
+            [-1 / 6, 1 / 6, -1 / 6],
+            [1 / 24, 1 / 12, 1 / 6],
+            [1 / 24, -1 / 12, 1 / 6],
+            [0, 0, 1],
+        ]
         torch.testing.assert_close(G, torch.tensor(expected_G, dtype=torch.float64))
         assert BT[0].tolist() == [4, 0, -5, 0, 1, 0]
 
@@ -78,16 +99,30 @@ class TestWinogradMatrices:
 
     def test_default_points(self):
         assert wg.winograd_points(0) == []
-        assert [str(p) for p in wg.winograd_points(9)] == ["0", "1", "-1", "1/2", "-1/2", "2", "-2", "1/4", "-1/4"]
+        assert [str(p) for p in wg.winograd_points(9)] == [
+            "0",
+            "1",
+            "-1",
+            "1/2",
+            "-1/2",
+            "2",
+            "-2",
+            "1/4",
+            "-1/4",
+        ]
 
     def test_errors(self):
         with pytest.raises(ValueError, match="m must be >= 1; got 0"):
             winograd_matrices(0, 3)
         with pytest.raises(TypeError, match="r must be an int; got float 3.0"):
             winograd_matrices(2, 3.0)
-        with pytest.raises(ValueError, match=r"points must hold m \+ r - 2 = 3 finite points; got 2"):
+        with pytest.raises(
+            ValueError, match=r"points must hold m \+ r - 2 = 3 finite points; got 2"
+        ):
             winograd_matrices(2, 3, points=[0, 1])
-        with pytest.raises(ValueError, match=r"points must be distinct; got \['0', '1', '1'\]"):
+        with pytest.raises(
+            ValueError, match=r"points must be distinct; got \['0', '1', '1'\]"
+        ):
             winograd_matrices(2, 3, points=[0, 1, 1])
         with pytest.raises(TypeError, match="points must be finite real numbers; got"):
             winograd_matrices(2, 3, points=[0, 1, "x"])
@@ -101,9 +136,16 @@ class TestWinogradMatrices:
 def winograd_cases(draw):
     """A stride-1, dilation-1 conv2d call with 3x3 kernels: any batch, channels, groups and padding."""
     groups = draw(st.sampled_from([1, 2, 3]))
-    padding = draw(st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)),
-                             st.sampled_from(["valid", "same"])))
-    pads = {"valid": (0, 0), "same": (1, 1)}.get(padding, padding if isinstance(padding, tuple) else (padding,) * 2)
+    padding = draw(
+        st.one_of(
+            st.integers(0, 2),
+            st.tuples(st.integers(0, 2), st.integers(0, 2)),
+            st.sampled_from(["valid", "same"]),
+        )
+    )
+    pads = {"valid": (0, 0), "same": (1, 1)}.get(
+        padding, padding if isinstance(padding, tuple) else (padding,) * 2
+    )
     sizes = [draw(st.integers(max(1, 3 - 2 * p), 14)) for p in pads]
     return {
         "input": (draw(st.integers(1, 3)), groups * draw(st.integers(1, 3)), *sizes),
@@ -118,8 +160,20 @@ def winograd_cases(draw):
 def _tensors(case, dtype, device):
     N, C, H, W = case["input"]
     x = randn(case["seed"], N, C, H, W, dtype=dtype, device=device)
-    w = randn(case["seed"] + 1, case["weight_out"], C // case["groups"], 3, 3, dtype=dtype, device=device)
-    b = randn(case["seed"] + 2, case["weight_out"], dtype=dtype, device=device) if case["bias"] else None
+    w = randn(
+        case["seed"] + 1,
+        case["weight_out"],
+        C // case["groups"],
+        3,
+        3,
+        dtype=dtype,
+        device=device,
+    )
+    b = (
+        randn(case["seed"] + 2, case["weight_out"], dtype=dtype, device=device)
+        if case["bias"]
+        else None
+    )
     return x, w, b
 
 
@@ -131,7 +185,14 @@ class TestConv2d:
             x, w, b = _tensors(case, dtype, device)
             ref = TF.conv2d(x, w, b, padding=case["padding"], groups=case["groups"])
             for method in WINOGRAD:
-                out = conv2d(x, w, b, padding=case["padding"], groups=case["groups"], method=method)
+                out = conv2d(
+                    x,
+                    w,
+                    b,
+                    padding=case["padding"],
+                    groups=case["groups"],
+                    method=method,
+                )
                 _assert_close(out, ref, method)
 
     @with_device
@@ -142,14 +203,34 @@ class TestConv2d:
         x, w, b = _tensors(case, torch.float64, device)
         ref = TF.conv2d(x, w, b, padding=case["padding"], groups=case["groups"])
         for method in WINOGRAD:
-            _assert_close(conv2d(x, w, b, padding=case["padding"], groups=case["groups"], method=method), ref, method)
+            _assert_close(
+                conv2d(
+                    x,
+                    w,
+                    b,
+                    padding=case["padding"],
+                    groups=case["groups"],
+                    method=method,
+                ),
+                ref,
+                method,
+            )
 
     def test_vgg_like_layer_float32(self):
-        x, w = randn(0, 2, 64, 30, 30, dtype=torch.float32), randn(1, 64, 64, 3, 3, dtype=torch.float32) / 8
+        x, w = (
+            randn(0, 2, 64, 30, 30, dtype=torch.float32),
+            randn(1, 64, 64, 3, 3, dtype=torch.float32) / 8,
+        )
         ref = TF.conv2d(x.double(), w.double(), padding=1)
-        errors = {m: float((conv2d(x, w, padding=1, method=m).double() - ref).abs().max() / ref.abs().max())
-                  for m in ("im2col", *WINOGRAD)}
-        assert errors["winograd"] < 3 * errors["im2col"] + 1e-7, errors  # F(2x2, 3x3): as accurate as im2col
+        errors = {
+            m: float(
+                (conv2d(x, w, padding=1, method=m).double() - ref).abs().max()
+                / ref.abs().max()
+            )
+            for m in ("im2col", *WINOGRAD)
+        }
+        # F(2x2, 3x3): as accurate as im2col
+        assert errors["winograd"] < 3 * errors["im2col"] + 1e-7, errors
         assert errors["winograd4x4"] < 1e-4, errors
 
     @pytest.mark.parametrize("method", WINOGRAD)
@@ -158,10 +239,14 @@ class TestConv2d:
         w = randn(1, 4, 2, 3, 3).requires_grad_()
         b = randn(2, 4).requires_grad_()
         assert torch.autograd.gradcheck(
-            lambda x, w, b: conv2d(x, w, b, padding=(1, 2), groups=2, method=method), (x, w, b), fast_mode=True
+            lambda x, w, b: conv2d(x, w, b, padding=(1, 2), groups=2, method=method),
+            (x, w, b),
+            fast_mode=True,
         )
         same = torch.autograd.gradcheck(
-            lambda x, w: conv2d(x, w, padding="same", method=method), (x[:, :2], w), fast_mode=True
+            lambda x, w: conv2d(x, w, padding="same", method=method),
+            (x[:, :2], w),
+            fast_mode=True,
         )
         assert same
 
@@ -169,8 +254,12 @@ class TestConv2d:
         x = randn(3, 2, 3, 9, 7, device=device).requires_grad_()
         w = randn(4, 5, 3, 3, 3, device=device).requires_grad_()
         for method in WINOGRAD:
-            grads = torch.autograd.grad(conv2d(x, w, padding=1, method=method).square().sum(), (x, w))
-            expected = torch.autograd.grad(TF.conv2d(x, w, padding=1).square().sum(), (x, w))
+            grads = torch.autograd.grad(
+                conv2d(x, w, padding=1, method=method).square().sum(), (x, w)
+            )
+            expected = torch.autograd.grad(
+                TF.conv2d(x, w, padding=1).square().sum(), (x, w)
+            )
             for g, e in zip(grads, expected):
                 _assert_close(g, e, method)
 
@@ -182,28 +271,42 @@ class TestConv2d:
         _assert_close(layer(x), ref, "winograd")
 
     def test_empty_batch(self):
-        out = conv2d(torch.zeros(0, 2, 5, 5), torch.zeros(3, 2, 3, 3), method="winograd")
+        out = conv2d(
+            torch.zeros(0, 2, 5, 5), torch.zeros(3, 2, 3, 3), method="winograd"
+        )
         assert out.shape == (0, 3, 3, 3)
 
     @pytest.mark.parametrize("method", WINOGRAD)
     def test_transposed_convolution(self, method):
         x, w = randn(0, 2, 4, 5, 6), randn(1, 4, 3, 3, 3)
-        _assert_close(conv_transpose2d(x, w, padding=1, method=method), TF.conv_transpose2d(x, w, padding=1), method)
+        _assert_close(
+            conv_transpose2d(x, w, padding=1, method=method),
+            TF.conv_transpose2d(x, w, padding=1),
+            method,
+        )
 
     @pytest.mark.parametrize(
         ("kwargs", "got"),
         [
-            ({"weight": (1, 1, 5, 5)}, r"got a 5x5 kernel, stride=\(1, 1\), dilation=\(1, 1\)"),
+            (
+                {"weight": (1, 1, 5, 5)},
+                r"got a 5x5 kernel, stride=\(1, 1\), dilation=\(1, 1\)",
+            ),
             ({"stride": 2}, r"got a 3x3 kernel, stride=\(2, 2\), dilation=\(1, 1\)"),
-            ({"dilation": (1, 2)}, r"got a 3x3 kernel, stride=\(1, 1\), dilation=\(1, 2\)"),
+            (
+                {"dilation": (1, 2)},
+                r"got a 3x3 kernel, stride=\(1, 1\), dilation=\(1, 2\)",
+            ),
         ],
     )
     @pytest.mark.parametrize("method", WINOGRAD)
     def test_refuses_what_it_cannot_compute(self, method, kwargs, got):
         kwargs = dict(kwargs)
         weight = torch.zeros(kwargs.pop("weight", (1, 1, 3, 3)))
-        message = (rf"method='{method}' computes stride-1, dilation-1 convolutions with 3x3 kernels; {got}\. "
-                   r"Methods 'im2col', 'direct', 'fft' and 'auto' serve every case")
+        message = (
+            rf"method='{method}' computes stride-1, dilation-1 convolutions with 3x3 kernels; {got}\. "
+            r"Methods 'im2col', 'direct', 'fft' and 'auto' serve every case"
+        )
         with pytest.raises(ValueError, match=message):
             conv2d(torch.zeros(1, 1, 9, 9), weight, method=method, **kwargs)
 
@@ -213,22 +316,36 @@ class TestConv2d:
 
 
 class TestWinogradConv:
-    @pytest.mark.parametrize(("m", "r"), [(1, 3), (3, 3), (5, 3), (2, 5), (3, 2), (2, 1)])
+    @pytest.mark.parametrize(
+        ("m", "r"), [(1, 3), (3, 3), (5, 3), (2, 5), (3, 2), (2, 1)]
+    )
     def test_any_tile_and_square_kernel(self, m, r, device):
         x, w = randn(0, 2, 4, 11, 9, device=device), randn(1, 6, 2, r, r, device=device)
-        _assert_close(winograd_conv(x, w, m=m, groups=2), TF.conv2d(x, w, groups=2), "winograd")
-        _assert_close(winograd_conv(x[0], w, m=m, groups=2), TF.conv2d(x[0], w, groups=2), "winograd")
+        _assert_close(
+            winograd_conv(x, w, m=m, groups=2), TF.conv2d(x, w, groups=2), "winograd"
+        )
+        _assert_close(
+            winograd_conv(x[0], w, m=m, groups=2),
+            TF.conv2d(x[0], w, groups=2),
+            "winograd",
+        )
 
     def test_float32_error_grows_with_the_tile(self):
-        x, w = randn(0, 4, 32, 26, 26, dtype=torch.float32), randn(1, 32, 32, 3, 3, dtype=torch.float32)
+        x, w = (
+            randn(0, 4, 32, 26, 26, dtype=torch.float32),
+            randn(1, 32, 32, 3, 3, dtype=torch.float32),
+        )
         ref = TF.conv2d(x.double(), w.double())
 
         def error(m):
-            return float((winograd_conv(x, w, m=m).double() - ref).abs().max() / ref.abs().max())
+            return float(
+                (winograd_conv(x, w, m=m).double() - ref).abs().max() / ref.abs().max()
+            )
 
         errors = [error(m) for m in (2, 4, 6, 8)]
         assert errors == sorted(errors), errors
-        assert errors[-1] > 100 * errors[0], errors  # measured: ~2.8e-7, 5e-6, 7e-6, 1.9e-3
+        # measured: ~2.8e-7, 5e-6, 7e-6, 1.9e-3
+        assert errors[-1] > 100 * errors[0], errors
 
     def test_points(self):
         x, w = randn(0, 1, 2, 8, 8), randn(1, 3, 2, 3, 3)
@@ -236,13 +353,19 @@ class TestWinogradConv:
         _assert_close(out, TF.conv2d(x, w), "winograd")
 
     def test_errors(self):
-        with pytest.raises(ValueError, match="winograd_conv needs a square kernel; got 3x2"):
+        with pytest.raises(
+            ValueError, match="winograd_conv needs a square kernel; got 3x2"
+        ):
             winograd_conv(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 2))
         with pytest.raises(ValueError, match="m must be >= 1; got 0"):
             winograd_conv(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), m=0)
-        with pytest.raises(ValueError, match=r"expected input\[1, 2, 5, 5\] to have 1 channels"):
+        with pytest.raises(
+            ValueError, match=r"expected input\[1, 2, 5, 5\] to have 1 channels"
+        ):
             winograd_conv(torch.zeros(1, 2, 5, 5), torch.zeros(1, 1, 3, 3))
         with pytest.raises(TypeError, match="input must be a torch.Tensor; got list"):
             winograd_conv([[1.0]], torch.zeros(1, 1, 3, 3))
-        with pytest.raises(ValueError, match=r"points must hold m \+ r - 2 = 3 finite points; got 1"):
+        with pytest.raises(
+            ValueError, match=r"points must hold m \+ r - 2 = 3 finite points; got 1"
+        ):
             winograd_conv(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), points=[0])

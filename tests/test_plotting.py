@@ -31,7 +31,9 @@ class TestStem:
         np.testing.assert_array_equal(stems.markerline.get_ydata(), [1.0, 2.0])
 
     def test_two_dimensional(self, ax):
-        with pytest.raises(ValueError, match=r"x must be 1-D; got an array of shape \(1, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"x must be 1-D; got an array of shape \(1, 2\)"
+        ):
             stem(ax, [[1, 2]])
 
     def test_start_not_int(self, ax):
@@ -52,7 +54,9 @@ class TestShowImage:
         assert shown.get_array().shape == (2, 3, 3)
 
     def test_wrong_shape(self, ax):
-        with pytest.raises(ValueError, match=r"image must be 2-D .* got shape \(2, 2, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"image must be 2-D .* got shape \(2, 2, 2\)"
+        ):
             show_image(ax, np.zeros((2, 2, 2)))
 
 
@@ -73,18 +77,26 @@ class TestBestTime:
 
 class TestLoglogTimings:
     def test_measured_line_and_guide(self, ax):
-        lines = loglog_timings(ax, [10, 100, 1000], [1e-5, 1e-3, 1e-1], label="direct", slope=2)
+        lines = loglog_timings(
+            ax, [10, 100, 1000], [1e-5, 1e-3, 1e-1], label="direct", slope=2
+        )
         assert [line.get_label() for line in lines] == ["direct", "O(n^2)"]
-        np.testing.assert_allclose(lines[1].get_ydata(), [1e-5, 1e-3, 1e-1])  # through the last point
+        # through the last point
+        np.testing.assert_allclose(lines[1].get_ydata(), [1e-5, 1e-3, 1e-1])
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
 
     def test_without_guide(self, ax):
         assert len(loglog_timings(ax, [1, 2], [0.1, 0.2])) == 1
 
     def test_mismatched_lengths(self, ax):
-        with pytest.raises(ValueError, match="sizes and times must have the same length; got 2 and 3"):
+        with pytest.raises(
+            ValueError, match="sizes and times must have the same length; got 2 and 3"
+        ):
             loglog_timings(ax, [1, 2], [1, 2, 3])
 
     def test_not_positive(self, ax):
-        with pytest.raises(ValueError, match="sizes and times must be positive for log-log axes; got a value <= 0"):
+        with pytest.raises(
+            ValueError,
+            match="sizes and times must be positive for log-log axes; got a value <= 0",
+        ):
             loglog_timings(ax, [0, 2], [1, 2])

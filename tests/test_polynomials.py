@@ -31,7 +31,9 @@ def sequences(kind, length=lengths):
     elements = {
         "int": st.integers(-1000, 1000),
         "float": st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False),
-        "complex": st.complex_numbers(max_magnitude=1e3, allow_nan=False, allow_infinity=False),
+        "complex": st.complex_numbers(
+            max_magnitude=1e3, allow_nan=False, allow_infinity=False
+        ),
     }[kind]
     dtype = {"int": np.int64, "float": np.float64, "complex": np.complex128}[kind]
     return hnp.arrays(dtype, length, elements=elements)
@@ -82,7 +84,11 @@ def assert_within_direct_accuracy(actual, exact, absolute):
     span many orders of magnitude.
     """
     error = [abs(Fraction(float(a)) - e) for a, e in zip(actual.tolist(), exact)]
-    bad = [k for k, (err, bound) in enumerate(zip(error, absolute)) if err > Fraction(1, 10**8) * bound]
+    bad = [
+        k
+        for k, (err, bound) in enumerate(zip(error, absolute))
+        if err > Fraction(1, 10**8) * bound
+    ]
     shown = [(k, float(exact[k]), float(error[k])) for k in bad[:5]]
     assert not bad, f"(output, exact value, error) {shown}"
 
@@ -90,7 +96,8 @@ def assert_within_direct_accuracy(actual, exact, absolute):
 def with_nonfinite(kind, length=lengths):
     """Float or complex arrays in which NaN, +inf, -inf and zeros are frequent among finite numbers."""
     real = st.one_of(
-        st.sampled_from([np.nan, np.inf, -np.inf, 0.0]), st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+        st.sampled_from([np.nan, np.inf, -np.inf, 0.0]),
+        st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False),
     )
     if kind == "float":
         return hnp.arrays(np.float64, length, elements=real)
@@ -107,7 +114,8 @@ def assert_nonfinite_as_numpy(actual, expected, scale):
     finite = np.isfinite(expected)
     np.testing.assert_array_equal(np.isfinite(actual), finite)
     if not np.iscomplexobj(expected):
-        np.testing.assert_array_equal(actual[~finite], expected[~finite])  # NaN == NaN here, inf by sign
+        # NaN == NaN here, inf by sign
+        np.testing.assert_array_equal(actual[~finite], expected[~finite])
     tolerance = 1000 * np.finfo(expected.dtype).eps * max(scale, 1.0)
     np.testing.assert_allclose(actual[finite], expected[finite], rtol=0, atol=tolerance)
 
@@ -129,7 +137,11 @@ class TestConvolve:
     def test_matches_numpy(self, kind, mode, method, data):
         c = data.draw(sequences(kind), label="c")
         d = data.draw(sequences(kind), label="d")
-        assert_matches(convolve(c, d, mode=mode, method=method), np.convolve(c, d, mode=mode), bound(c, d))
+        assert_matches(
+            convolve(c, d, mode=mode, method=method),
+            np.convolve(c, d, mode=mode),
+            bound(c, d),
+        )
 
     @pytest.mark.parametrize("method", METHODS)
     @given(c=sequences("int", st.just(1)), d=sequences("float"))
@@ -139,11 +151,15 @@ class TestConvolve:
     @pytest.mark.parametrize("mode", MODES)
     @given(c=sequences("complex"), d=sequences("complex"))
     def test_commutative(self, mode, c, d):
-        assert_matches(convolve(c, d, mode=mode), convolve(d, c, mode=mode), bound(c, d))
+        assert_matches(
+            convolve(c, d, mode=mode), convolve(d, c, mode=mode), bound(c, d)
+        )
 
     @given(c=sequences("float"), d=sequences("float"))
     def test_fft_equals_direct(self, c, d):
-        assert_matches(convolve(c, d, method="fft"), convolve(c, d, method="direct"), bound(c, d))
+        assert_matches(
+            convolve(c, d, method="fft"), convolve(c, d, method="direct"), bound(c, d)
+        )
 
     @pytest.mark.parametrize("method", METHODS)
     @given(
@@ -169,7 +185,13 @@ class TestConvolve:
 
     @pytest.mark.parametrize(
         ("c_dtype", "d_dtype"),
-        [(np.int8, np.int8), (np.uint8, np.int8), (np.int32, np.float32), (bool, bool), (np.float32, np.complex64)],
+        [
+            (np.int8, np.int8),
+            (np.uint8, np.int8),
+            (np.int32, np.float32),
+            (bool, bool),
+            (np.float32, np.complex64),
+        ],
     )
     @pytest.mark.parametrize("method", METHODS)
     def test_dtype_as_numpy(self, c_dtype, d_dtype, method):
@@ -182,10 +204,18 @@ class TestConvolve:
         rng = np.random.default_rng(1)
         c, d = rng.standard_normal(3000), rng.standard_normal(2000)
         for mode in MODES:
-            assert_matches(convolve(c, d, mode=mode, method=method), np.convolve(c, d, mode=mode), bound(c, d))
+            assert_matches(
+                convolve(c, d, mode=mode, method=method),
+                np.convolve(c, d, mode=mode),
+                bound(c, d),
+            )
 
-    @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int64])
-    @pytest.mark.parametrize(("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (300, 299)])
+    @pytest.mark.parametrize(
+        "dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int64]
+    )
+    @pytest.mark.parametrize(
+        ("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (300, 299)]
+    )
     def test_direct_kernels(self, dtype, p, q):
         # window product, one axpy per tap (floats), blocks: every kernel of method="direct", in every mode
         rng = np.random.default_rng(3)
@@ -202,19 +232,24 @@ class TestConvolve:
             else:
                 assert actual.dtype == expected.dtype
                 scale = np.abs(c).sum() * np.abs(d).max()
-                np.testing.assert_allclose(actual, expected, rtol=0, atol=1e3 * np.finfo(dtype).eps * scale)
+                np.testing.assert_allclose(
+                    actual, expected, rtol=0, atol=1e3 * np.finfo(dtype).eps * scale
+                )
 
     def test_long_signal_short_filter(self):
         rng = np.random.default_rng(2)
         x, h = rng.standard_normal(20000), rng.standard_normal(7)
-        assert_matches(convolve(x, h, mode="same"), np.convolve(x, h, mode="same"), bound(x, h))
+        assert_matches(
+            convolve(x, h, mode="same"), np.convolve(x, h, mode="same"), bound(x, h)
+        )
 
     @pytest.mark.parametrize(
         ("c", "d", "expected"),
         [
             ([1.0, 2.0], [1.0, np.nan], [1.0, np.nan, np.nan]),
             ([1.0, 2.0], [1.0, np.inf], [1.0, np.inf, np.inf]),
-            ([np.nan, 1.0], [0.0, 0.0], [np.nan, np.nan, 0.0]),  # 0 * NaN is NaN, and BLAS must not skip it
+            # 0 * NaN is NaN, and BLAS must not skip it
+            ([np.nan, 1.0], [0.0, 0.0], [np.nan, np.nan, 0.0]),
             ([np.inf, -np.inf], [1.0, 1.0], [np.inf, np.nan, -np.inf]),  # inf - inf
         ],
     )
@@ -232,11 +267,15 @@ class TestConvolve:
         d = data.draw(with_nonfinite(kind), label="d")
         with np.errstate(all="ignore"):
             expected = np.convolve(c, d, mode=mode)
-        assert_nonfinite_as_numpy(convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d))
+        assert_nonfinite_as_numpy(
+            convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d)
+        )
 
     @pytest.mark.parametrize("method", ["auto", "direct"])
     @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
-    @pytest.mark.parametrize(("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    @pytest.mark.parametrize(
+        ("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)]
+    )
     def test_nonfinite_in_long_inputs(self, p, q, dtype, method):
         # every direct kernel (window product, one axpy per tap, blocks) and, for "auto", inputs
         # long enough for the FFT, which must not be used: a few NaN, inf, -inf and zeros
@@ -249,12 +288,17 @@ class TestConvolve:
         for mode in MODES:
             with np.errstate(all="ignore"):
                 expected = np.convolve(c, d, mode=mode)
-            assert_nonfinite_as_numpy(convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d))
+            assert_nonfinite_as_numpy(
+                convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d)
+            )
 
     @pytest.mark.parametrize("method", ["auto", "direct"])
     @pytest.mark.parametrize("where", ["long", "short", "both"])
     @pytest.mark.parametrize("zero_tap", [False, True])
-    @pytest.mark.parametrize(("p", "q"), [(40, 7), (500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    @pytest.mark.parametrize(
+        ("p", "q"),
+        [(40, 7), (500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)],
+    )
     def test_nonfinite_in_one_or_both(self, p, q, zero_tap, where, method):
         # each kernel's own check of its result: a zero tap hides a NaN of the long input from
         # axpy, a non-finite tap times a zeroed entry must not turn -inf * inf into NaN
@@ -269,9 +313,13 @@ class TestConvolve:
         for mode in MODES:
             with np.errstate(all="ignore"):
                 expected = np.convolve(c, d, mode=mode)
-            assert_nonfinite_as_numpy(convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d))
+            assert_nonfinite_as_numpy(
+                convolve(c, d, mode=mode, method=method), expected, finite_bound(c, d)
+            )
 
-    @pytest.mark.parametrize(("p", "q"), [(40, 7), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    @pytest.mark.parametrize(
+        ("p", "q"), [(40, 7), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)]
+    )
     def test_finite_inputs_are_not_scanned(self, p, q, monkeypatch):
         # every kernel checks its own result; the FFT of "auto" checks its largest output
         from coursekit import polynomials
@@ -283,14 +331,20 @@ class TestConvolve:
         rng = np.random.default_rng(4)
         c, d = rng.standard_normal(p), rng.standard_normal(q)
         for method in ("auto", "direct", "matrix" if p * q < 10**6 else "direct"):
-            assert_matches(convolve(c, d, method=method), np.convolve(c, d), bound(c, d))
+            assert_matches(
+                convolve(c, d, method=method), np.convolve(c, d), bound(c, d)
+            )
 
-    @pytest.mark.parametrize(("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    @pytest.mark.parametrize(
+        ("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)]
+    )
     def test_each_input_is_scanned_at_most_once(self, p, q, monkeypatch):
         from coursekit import polynomials
 
         scanned, original = [], polynomials._nonfinite
-        monkeypatch.setattr(polynomials, "_nonfinite", lambda x: scanned.append(len(x)) or original(x))
+        monkeypatch.setattr(
+            polynomials, "_nonfinite", lambda x: scanned.append(len(x)) or original(x)
+        )
         rng = np.random.default_rng(5)
         c, d = rng.standard_normal(p), rng.standard_normal(q)
         c[p // 2], d[0] = np.nan, 0
@@ -299,7 +353,9 @@ class TestConvolve:
         assert_nonfinite_as_numpy(convolve(c, d), expected, finite_bound(c, d))
         assert sorted(scanned) in ([], [p], sorted([p, q])), scanned
 
-    @pytest.mark.parametrize(("p", "q"), [(50000, 3), (3000, 100), (2000, 300), (3000, 3000)])
+    @pytest.mark.parametrize(
+        ("p", "q"), [(50000, 3), (3000, 100), (2000, 300), (3000, 3000)]
+    )
     def test_nonfinite_raise_no_warning(self, p, q):
         # silent, as numpy.convolve is (the FFT of "auto", axpy and the blocked product)
         rng = np.random.default_rng(6)
@@ -313,7 +369,9 @@ class TestConvolve:
     def test_fft_spreads_nonfinite_values(self):
         # documented: every output of the FFT depends on every input
         with np.errstate(invalid="ignore"):
-            assert np.isnan(convolve(np.arange(300.0), np.r_[np.nan, np.ones(299)], method="fft")).all()
+            assert np.isnan(
+                convolve(np.arange(300.0), np.r_[np.nan, np.ones(299)], method="fft")
+            ).all()
 
     def test_issue_example_of_dynamic_range(self):
         # the FFT's error is relative to the largest output (1e20): about 650 on the output 1
@@ -321,7 +379,10 @@ class TestConvolve:
         a[0], a[-1] = 1.0, 1e10
         out = convolve(a, a)
         assert out[0] == 1.0
-        np.testing.assert_array_equal(out, np.array(exact_convolution(a, a), dtype=float))  # rounded once
+        # rounded once
+        np.testing.assert_array_equal(
+            out, np.array(exact_convolution(a, a), dtype=float)
+        )
 
     @given(
         data=st.data(),
@@ -335,7 +396,9 @@ class TestConvolve:
         c, d = np.zeros(p), np.zeros(q)
         for e in exponents:
             x = data.draw(st.sampled_from([c, d]))
-            x[data.draw(st.integers(0, len(x) - 1))] = data.draw(st.sampled_from([1.0, -1.0])) * 10.0**e
+            x[data.draw(st.integers(0, len(x) - 1))] = (
+                data.draw(st.sampled_from([1.0, -1.0])) * 10.0**e
+            )
         c[0], d[-1] = 1.0, -3.0
         exact, absolute = exact_float_convolution(c, d)
         assert_within_direct_accuracy(convolve(c, d), exact, absolute)
@@ -348,7 +411,8 @@ class TestConvolve:
         c = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
         d = rng.standard_normal(n) * 10.0 ** rng.uniform(-8, 8, n)
         reference = np.convolve(c.astype(np.longdouble), d.astype(np.longdouble))
-        absolute = np.convolve(np.abs(c), np.abs(d))  # positive terms: accurate to q eps on each output
+        # positive terms: accurate to q eps on each output
+        absolute = np.convolve(np.abs(c), np.abs(d))
         for mode in MODES:
             start = {"full": 0, "same": (n - 1) // 2, "valid": n - 1}[mode]
             out = convolve(c, d, mode=mode)
@@ -375,16 +439,31 @@ class TestConvolve:
         # as numpy.convolve reads them
         np.testing.assert_array_equal(convolve(1289, 4567), [5886863])
         assert convolve(1289, 4567).tolist() == np.convolve(1289, 4567).tolist()
-        np.testing.assert_array_equal(convolve(np.float32(2), [1, 2, 3]), np.convolve(np.float32(2), [1, 2, 3]))
-        np.testing.assert_array_equal(convolve(torch.tensor(3), torch.tensor([1, 2])), [3, 6])
+        np.testing.assert_array_equal(
+            convolve(np.float32(2), [1, 2, 3]), np.convolve(np.float32(2), [1, 2, 3])
+        )
+        np.testing.assert_array_equal(
+            convolve(torch.tensor(3), torch.tensor([1, 2])), [3, 6]
+        )
 
     @pytest.mark.parametrize("method", METHODS)
     @pytest.mark.parametrize("mode", MODES)
-    @given(c=st.one_of(st.integers(-1000, 1000), st.floats(-1e3, 1e3)), d=sequences("float"))
+    @given(
+        c=st.one_of(st.integers(-1000, 1000), st.floats(-1e3, 1e3)),
+        d=sequences("float"),
+    )
     def test_scalar_and_sequence_match_numpy(self, method, mode, c, d):
         scale = abs(c) * float(np.abs(d).max())
-        assert_matches(convolve(c, d, mode=mode, method=method), np.convolve(c, d, mode=mode), scale)
-        assert_matches(convolve(d, c, mode=mode, method=method), np.convolve(d, c, mode=mode), scale)
+        assert_matches(
+            convolve(c, d, mode=mode, method=method),
+            np.convolve(c, d, mode=mode),
+            scale,
+        )
+        assert_matches(
+            convolve(d, c, mode=mode, method=method),
+            np.convolve(d, c, mode=mode),
+            scale,
+        )
 
     @pytest.mark.parametrize("method", METHODS)
     def test_float16_sums_in_float32(self, device, method):
@@ -393,14 +472,23 @@ class TestConvolve:
         d = torch.tensor(rng.standard_normal(40), dtype=torch.float16, device=device)
         out = convolve(c, d, method=method)
         exact = np.convolve(c.cpu().double().numpy(), d.cpu().double().numpy())
-        assert out.dtype == np.float16 == np.convolve(c.cpu().numpy(), d.cpu().numpy()).dtype
+        assert (
+            out.dtype
+            == np.float16
+            == np.convolve(c.cpu().numpy(), d.cpu().numpy()).dtype
+        )
         # rounded once from float32 sums: within half a float16 ulp plus the float32 error
         scale = bound(c.cpu().double().numpy(), d.cpu().double().numpy())
-        np.testing.assert_allclose(out.astype(np.float64), exact, rtol=2.0**-11, atol=1e-5 * scale)
+        np.testing.assert_allclose(
+            out.astype(np.float64), exact, rtol=2.0**-11, atol=1e-5 * scale
+        )
 
     @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.complex32])
     def test_tensor_dtypes_without_numpy(self, dtype):
-        with pytest.raises(TypeError, match=rf"d must be a tensor of a dtype that NumPy supports .*; got {dtype}"):
+        with pytest.raises(
+            TypeError,
+            match=rf"d must be a tensor of a dtype that NumPy supports .*; got {dtype}",
+        ):
             convolve([1.0, 2.0], torch.ones(3, dtype=dtype))
 
     def test_torch_tensors(self, device):
@@ -413,22 +501,31 @@ class TestConvolve:
             convolve([], [1])
 
     def test_two_dimensional(self):
-        with pytest.raises(ValueError, match=r"d must be 1-D; got an array of shape \(2, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"d must be 1-D; got an array of shape \(2, 2\)"
+        ):
             convolve([1], [[1, 2], [3, 4]])
-        with pytest.raises(ValueError, match=r"c must be 1-D; got an array of shape \(1, 1\)"):
+        with pytest.raises(
+            ValueError, match=r"c must be 1-D; got an array of shape \(1, 1\)"
+        ):
             convolve([[1]], 1)
 
     def test_not_numbers(self):
-        with pytest.raises(TypeError, match="c must be a 1-D array of numbers; got dtype <U1"):
+        with pytest.raises(
+            TypeError, match="c must be a 1-D array of numbers; got dtype <U1"
+        ):
             convolve(["a", "b"], [1])
 
     def test_unknown_mode(self):
-        with pytest.raises(ValueError, match="mode must be one of 'full', 'same', 'valid'; got 'wide'"):
+        with pytest.raises(
+            ValueError, match="mode must be one of 'full', 'same', 'valid'; got 'wide'"
+        ):
             convolve([1], [1], mode="wide")
 
     def test_unknown_method(self):
         with pytest.raises(
-            ValueError, match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'winograd'"
+            ValueError,
+            match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'winograd'",
         ):
             convolve([1], [1], method="winograd")
 
@@ -441,7 +538,11 @@ class TestCorrelate:
     def test_matches_numpy(self, kind, mode, method, data):
         x = data.draw(sequences(kind), label="x")
         h = data.draw(sequences(kind), label="h")
-        assert_matches(correlate(x, h, mode=mode, method=method), np.correlate(x, h, mode=mode), bound(x, h))
+        assert_matches(
+            correlate(x, h, mode=mode, method=method),
+            np.correlate(x, h, mode=mode),
+            bound(x, h),
+        )
 
     @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
     @pytest.mark.parametrize("mode", MODES)
@@ -452,15 +553,25 @@ class TestCorrelate:
         h = data.draw(with_nonfinite(kind), label="h")
         with np.errstate(all="ignore"):
             expected = np.correlate(x, h, mode=mode)
-        assert_nonfinite_as_numpy(correlate(x, h, mode=mode, method=method), expected, finite_bound(x, h))
+        assert_nonfinite_as_numpy(
+            correlate(x, h, mode=mode, method=method), expected, finite_bound(x, h)
+        )
 
     def test_issue_examples(self):
-        np.testing.assert_array_equal(correlate([1.0, 2.0], [1.0, np.nan]), [np.nan, np.nan, 2.0])
+        np.testing.assert_array_equal(
+            correlate([1.0, 2.0], [1.0, np.nan]), [np.nan, np.nan, 2.0]
+        )
         a = np.zeros(180)
         a[0], a[-1] = 1.0, 1e10
-        np.testing.assert_array_equal(correlate(a, a), np.array(exact_convolution(a, a[::-1]), dtype=float))
+        np.testing.assert_array_equal(
+            correlate(a, a), np.array(exact_convolution(a, a[::-1]), dtype=float)
+        )
 
-    @given(p=st.integers(150, 600), q=st.integers(150, 600), exponents=st.lists(st.integers(-15, 15), max_size=6))
+    @given(
+        p=st.integers(150, 600),
+        q=st.integers(150, 600),
+        exponents=st.lists(st.integers(-15, 15), max_size=6),
+    )
     def test_wide_dynamic_range(self, p, q, exponents):
         rng = np.random.default_rng(p * q)
         x, h = np.zeros(p), np.zeros(q)
@@ -474,20 +585,29 @@ class TestCorrelate:
     def test_numbers_refused_like_numpy(self):
         with pytest.raises(ValueError):
             np.correlate(1289, 4567)
-        with pytest.raises(ValueError, match=r"x must be 1-D; got an array of shape \(\)"):
+        with pytest.raises(
+            ValueError, match=r"x must be 1-D; got an array of shape \(\)"
+        ):
             correlate(1289, 4567)
 
     def test_unknown_method(self):
-        with pytest.raises(ValueError, match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'dft'"):
+        with pytest.raises(
+            ValueError,
+            match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'dft'",
+        ):
             correlate([1], [1], method="dft")
 
     def test_default_mode_is_full(self):
-        np.testing.assert_array_equal(correlate([1, 2, 3], [0, 1, 2]), np.correlate([1, 2, 3], [0, 1, 2], "full"))
+        np.testing.assert_array_equal(
+            correlate([1, 2, 3], [0, 1, 2]), np.correlate([1, 2, 3], [0, 1, 2], "full")
+        )
 
     @pytest.mark.parametrize("mode", MODES)
     def test_same_with_longer_filter(self, mode):
         x, h = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 10.0, 100.0, 1e3, 1e4])
-        assert_matches(correlate(x, h, mode=mode), np.correlate(x, h, mode=mode), bound(x, h))
+        assert_matches(
+            correlate(x, h, mode=mode), np.correlate(x, h, mode=mode), bound(x, h)
+        )
 
     @given(x=sequences("complex"), h=sequences("complex"))
     def test_is_convolution_with_flipped_conjugate(self, x, h):
@@ -498,7 +618,10 @@ class TestCorrelate:
             correlate([1], np.array([]))
 
     def test_unknown_mode(self):
-        with pytest.raises(ValueError, match="mode must be one of 'full', 'same', 'valid'; got 'circular'"):
+        with pytest.raises(
+            ValueError,
+            match="mode must be one of 'full', 'same', 'valid'; got 'circular'",
+        ):
             correlate([1], [1], mode="circular")
 
 
@@ -524,12 +647,16 @@ class TestConvolutionMatrix:
     @pytest.mark.parametrize("mode", MODES)
     @given(h=sequences("int"), x=sequences("int"))
     def test_product_is_convolution(self, mode, h, x):
-        np.testing.assert_array_equal(convolution_matrix(h, len(x), mode) @ x, np.convolve(h, x, mode))
+        np.testing.assert_array_equal(
+            convolution_matrix(h, len(x), mode) @ x, np.convolve(h, x, mode)
+        )
 
     @given(x=sequences("int"), y=sequences("int"))
     def test_toeplitz_matrices_commute_on_vectors(self, x, y):
         # T(x) y = T(y) x: both are x * y
-        np.testing.assert_array_equal(convolution_matrix(x, len(y)) @ y, convolution_matrix(y, len(x)) @ x)
+        np.testing.assert_array_equal(
+            convolution_matrix(x, len(y)) @ y, convolution_matrix(y, len(x)) @ x
+        )
 
     def test_returns_a_new_array(self):
         T = convolution_matrix([1, 2], 3)
@@ -538,7 +665,9 @@ class TestConvolutionMatrix:
 
     def test_torch_tensor(self, device):
         h = torch.tensor([1, 2, 3], device=device)
-        np.testing.assert_array_equal(convolution_matrix(h, 2), scipy.linalg.convolution_matrix([1, 2, 3], 2))
+        np.testing.assert_array_equal(
+            convolution_matrix(h, 2), scipy.linalg.convolution_matrix([1, 2, 3], 2)
+        )
 
     def test_n_not_int(self):
         with pytest.raises(TypeError, match="n must be an int; got float 2.0"):
@@ -549,11 +678,16 @@ class TestConvolutionMatrix:
             convolution_matrix([1, 2], 0)
 
     def test_two_dimensional(self):
-        with pytest.raises(ValueError, match=r"h must be 1-D; got an array of shape \(1, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"h must be 1-D; got an array of shape \(1, 2\)"
+        ):
             convolution_matrix([[1, 2]], 2)
 
     def test_unknown_mode(self):
-        with pytest.raises(ValueError, match="mode must be one of 'full', 'same', 'valid'; got 'periodic'"):
+        with pytest.raises(
+            ValueError,
+            match="mode must be one of 'full', 'same', 'valid'; got 'periodic'",
+        ):
             convolution_matrix([1, 2], 2, mode="periodic")
 
 
@@ -569,7 +703,11 @@ class TestCyclicConvolve:
         c = data.draw(sequences(kind, st.just(n)), label="c")
         d = data.draw(sequences(kind, st.just(n)), label="d")
         expected = np.fft.ifft(np.fft.fft(c) * np.fft.fft(d))
-        assert_matches(cyclic_convolve(c, d), expected if kind == "complex" else expected.real, bound(c, d))
+        assert_matches(
+            cyclic_convolve(c, d),
+            expected if kind == "complex" else expected.real,
+            bound(c, d),
+        )
 
     @pytest.mark.parametrize("method", METHODS)
     @pytest.mark.parametrize("kind", KINDS)
@@ -578,7 +716,11 @@ class TestCyclicConvolve:
         n = data.draw(lengths, label="n")
         c = data.draw(sequences(kind, st.just(n)), label="c")
         d = data.draw(sequences(kind, st.just(n)), label="d")
-        assert_matches(cyclic_convolve(c, d, method=method), scipy.linalg.circulant(c) @ d, bound(c, d))
+        assert_matches(
+            cyclic_convolve(c, d, method=method),
+            scipy.linalg.circulant(c) @ d,
+            bound(c, d),
+        )
 
     @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
     @pytest.mark.parametrize("kind", ["float", "complex"])
@@ -590,13 +732,19 @@ class TestCyclicConvolve:
         d = data.draw(with_nonfinite(kind, st.just(n)), label="d")
         with np.errstate(all="ignore"):
             expected = scipy.linalg.circulant(c) @ d
-        assert_nonfinite_as_numpy(cyclic_convolve(c, d, method=method), expected, finite_bound(c, d))
+        assert_nonfinite_as_numpy(
+            cyclic_convolve(c, d, method=method), expected, finite_bound(c, d)
+        )
 
     def test_wide_dynamic_range(self):
         a = np.zeros(180)
         a[0], a[-1] = 1.0, 1e10
-        expected = scipy.linalg.circulant(a.astype(np.int64).astype(object)) @ a.astype(np.int64).astype(object)
-        np.testing.assert_array_equal(cyclic_convolve(a, a), expected.astype(np.float64))
+        expected = scipy.linalg.circulant(a.astype(np.int64).astype(object)) @ a.astype(
+            np.int64
+        ).astype(object)
+        np.testing.assert_array_equal(
+            cyclic_convolve(a, a), expected.astype(np.float64)
+        )
 
     def test_numbers(self):
         np.testing.assert_array_equal(cyclic_convolve(3, 4), [12])
@@ -605,11 +753,16 @@ class TestCyclicConvolve:
     def test_exact_for_big_integers(self):
         c = np.array([2**40 + 1, 3, 2**41], dtype=np.int64)
         d = np.array([2**11 + 1, -5, 7], dtype=np.int64)
-        expected = [sum(int(c[i]) * int(d[(k - i) % 3]) for i in range(3)) for k in range(3)]
+        expected = [
+            sum(int(c[i]) * int(d[(k - i) % 3]) for i in range(3)) for k in range(3)
+        ]
         assert cyclic_convolve(c, d).tolist() == expected
 
     def test_mismatched_lengths(self):
-        with pytest.raises(ValueError, match="c and d must have the same length for cyclic convolution; got 2 and 3"):
+        with pytest.raises(
+            ValueError,
+            match="c and d must have the same length for cyclic convolution; got 2 and 3",
+        ):
             cyclic_convolve([1, 2], [1, 2, 3])
 
     def test_empty(self):
@@ -617,7 +770,10 @@ class TestCyclicConvolve:
             cyclic_convolve([1], [])
 
     def test_unknown_method(self):
-        with pytest.raises(ValueError, match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'ntt'"):
+        with pytest.raises(
+            ValueError,
+            match="method must be one of 'auto', 'direct', 'matrix', 'fft'; got 'ntt'",
+        ):
             cyclic_convolve([1], [1], method="ntt")
 
 
@@ -636,7 +792,10 @@ class TestMultiplyIntegers:
     def test_matches_python_on_long_integers(self, a, b):
         assert multiply_integers(a, b) == a * b
 
-    @pytest.mark.parametrize(("a", "b"), [(0, 0), (0, -(2**100)), (-1, -1), (2**16, 2**16), (-(2**64) + 1, 2**64 - 1)])
+    @pytest.mark.parametrize(
+        ("a", "b"),
+        [(0, 0), (0, -(2**100)), (-1, -1), (2**16, 2**16), (-(2**64) + 1, 2**64 - 1)],
+    )
     def test_edge_cases(self, a, b):
         assert multiply_integers(a, b) == a * b
 
@@ -647,13 +806,16 @@ class TestMultiplyIntegers:
 
     def test_long_enough_for_narrow_limbs(self):
         # 300,000 bits per operand: past 10**4 digits the limbs narrow below 16 bits
-        a, b = 3 ** 189000 + 1, -(7 ** 107000) - 5
+        a, b = 3**189000 + 1, -(7**107000) - 5
         assert multiply_integers(a, b) == a * b
 
     def test_numpy_integer(self):
         assert multiply_integers(np.int64(-12), 11) == -132
 
-    @pytest.mark.parametrize(("a", "b", "name", "shown"), [(True, 2, "a", "bool True"), (2, 1.5, "b", "float 1.5")])
+    @pytest.mark.parametrize(
+        ("a", "b", "name", "shown"),
+        [(True, 2, "a", "bool True"), (2, 1.5, "b", "float 1.5")],
+    )
     def test_not_int(self, a, b, name, shown):
         with pytest.raises(TypeError, match=f"{name} must be an int; got {shown}"):
             multiply_integers(a, b)

@@ -34,7 +34,16 @@ class TestPMF:
         assert Z.start == 2
         assert list(Z.support) == list(range(2, 10))
         assert (Z.pmf(2), Z.pmf(4), Z.pmf(9)) == (F(1, 24), F(1, 6), F(1, 24))
-        assert list(Z.probs) == [F(1, 24), F(1, 8), F(1, 6), F(1, 6), F(1, 6), F(1, 6), F(1, 8), F(1, 24)]
+        assert list(Z.probs) == [
+            F(1, 24),
+            F(1, 8),
+            F(1, 6),
+            F(1, 6),
+            F(1, 6),
+            F(1, 6),
+            F(1, 8),
+            F(1, 24),
+        ]
         assert Z.exact and all(isinstance(p, Fraction) for p in Z.probs)
 
     def test_sum_is_commutative(self):
@@ -67,7 +76,11 @@ class TestPMF:
 
     def test_thirty_dice(self):
         thirty = PMF.die().sum_of(30)
-        assert thirty.pmf(30) == F(1, 6**30) and thirty.mean == 105 and thirty.var == 30 * F(35, 12)
+        assert (
+            thirty.pmf(30) == F(1, 6**30)
+            and thirty.mean == 105
+            and thirty.var == 30 * F(35, 12)
+        )
 
     @pytest.mark.parametrize("n", [1, 2, 3, 5])
     def test_n_dice_match_repeated_numpy_convolve(self, n):
@@ -90,13 +103,18 @@ class TestPMF:
 
     def test_die_matches_scipy_randint(self):
         d = PMF.die(8)
-        np.testing.assert_allclose(d.pmf(np.arange(-1, 11)).astype(float), scipy.stats.randint(1, 9).pmf(np.arange(-1, 11)))
+        np.testing.assert_allclose(
+            d.pmf(np.arange(-1, 11)).astype(float),
+            scipy.stats.randint(1, 9).pmf(np.arange(-1, 11)),
+        )
         assert float(d.var) == pytest.approx(scipy.stats.randint(1, 9).var())
 
     def test_binomial_from_bernoulli(self):
         coin = PMF([0.7, 0.3])
         ten = coin.sum_of(10)
-        np.testing.assert_allclose(ten.probs, scipy.stats.binom(10, 0.3).pmf(np.arange(11)), rtol=1e-12)
+        np.testing.assert_allclose(
+            ten.probs, scipy.stats.binom(10, 0.3).pmf(np.arange(11)), rtol=1e-12
+        )
         assert ten.mean == pytest.approx(3.0) and ten.var == pytest.approx(2.1)
 
     def test_float_sum_matches_numpy_convolve(self):
@@ -127,12 +145,20 @@ class TestPMF:
             self.X.probs[0] = F(1, 2)
 
     def test_pmf_outside_support_and_non_integers(self):
-        assert self.X.pmf(0) == 0 and self.X.pmf(4) == 0 and self.X.pmf(1.5) == 0 and self.X.pmf(float("nan")) == 0
+        assert (
+            self.X.pmf(0) == 0
+            and self.X.pmf(4) == 0
+            and self.X.pmf(1.5) == 0
+            and self.X.pmf(float("nan")) == 0
+        )
         assert self.X.pmf(2.0) == F(1, 2) and self.X.pmf(np.int64(3)) == F(1, 4)
 
     def test_pmf_of_array(self):
         values = self.X.pmf(np.array([[0, 1], [2, 3]]))
-        assert values.shape == (2, 2) and values.tolist() == [[0, F(1, 4)], [F(1, 2), F(1, 4)]]
+        assert values.shape == (2, 2) and values.tolist() == [
+            [0, F(1, 4)],
+            [F(1, 2), F(1, 4)],
+        ]
 
     def test_repr(self):
         assert repr(self.X) == "PMF([1/4, 1/2, 1/4], start=1)"
@@ -165,7 +191,9 @@ class TestPMF:
         plt.close(fig)
 
     def test_negative(self):
-        with pytest.raises(ValueError, match=r"probs must be nonnegative; got -0.5 at index 1"):
+        with pytest.raises(
+            ValueError, match=r"probs must be nonnegative; got -0.5 at index 1"
+        ):
             PMF([1.5, -0.5])
 
     def test_not_summing_to_one_exact(self):
@@ -173,7 +201,9 @@ class TestPMF:
             PMF([F(3, 4), F(1, 2)])
 
     def test_not_summing_to_one_float(self):
-        with pytest.raises(ValueError, match=r"probs must sum to 1 \(within 1e-09\); got 0.9"):
+        with pytest.raises(
+            ValueError, match=r"probs must sum to 1 \(within 1e-09\); got 0.9"
+        ):
             PMF([0.4, 0.5])
 
     def test_float_tolerance(self):
@@ -184,15 +214,21 @@ class TestPMF:
             PMF([])
 
     def test_not_1d(self):
-        with pytest.raises(ValueError, match=r"probs must be 1-D; got an array of shape \(1, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"probs must be 1-D; got an array of shape \(1, 2\)"
+        ):
             PMF([[0.5, 0.5]])
 
     def test_not_numbers(self):
-        with pytest.raises(TypeError, match="probs must hold real numbers; got str 'a' at index 0"):
+        with pytest.raises(
+            TypeError, match="probs must hold real numbers; got str 'a' at index 0"
+        ):
             PMF(["a"])
 
     def test_nan(self):
-        with pytest.raises(ValueError, match="probs must be nonnegative; got nan at index 0"):
+        with pytest.raises(
+            ValueError, match="probs must be nonnegative; got nan at index 0"
+        ):
             PMF([float("nan"), 1.0])
 
     def test_start_not_int(self):
@@ -208,7 +244,9 @@ class TestPMF:
             PMF.die().sum_of(0)
 
     def test_samples_not_integers(self):
-        with pytest.raises(TypeError, match="samples must be integers; got dtype float64"):
+        with pytest.raises(
+            TypeError, match="samples must be integers; got dtype float64"
+        ):
             PMF.from_samples([1.5, 2.0])
 
     def test_pmf_of_string(self):
@@ -235,20 +273,28 @@ def exponential(dx=0.01):
 class TestDensity:
     def test_uniform_plus_uniform_is_triangular(self):
         T = uniform() + uniform()
-        np.testing.assert_allclose(T.values, scipy.stats.triang(c=0.5, scale=2).pdf(T.grid), atol=1e-12)
+        np.testing.assert_allclose(
+            T.values, scipy.stats.triang(c=0.5, scale=2).pdf(T.grid), atol=1e-12
+        )
         assert T.mean == pytest.approx(1.0, abs=1e-12)
         assert T.var == pytest.approx(1 / 6, abs=1e-4)
 
     @pytest.mark.parametrize("n", [2, 3, 5])
     def test_sum_of_exponentials_is_gamma(self, n):
         G = exponential().sum_of(n)
-        np.testing.assert_allclose(G.values, scipy.stats.gamma(n).pdf(G.grid), atol=5e-5)
-        assert G.mean == pytest.approx(n, rel=1e-4) and G.var == pytest.approx(n, rel=1e-4)
+        np.testing.assert_allclose(
+            G.values, scipy.stats.gamma(n).pdf(G.grid), atol=5e-5
+        )
+        assert G.mean == pytest.approx(n, rel=1e-4) and G.var == pytest.approx(
+            n, rel=1e-4
+        )
 
     def test_sum_of_normals_is_normal(self):
         N = Density.from_pdf(scipy.stats.norm.pdf, -8, 8, dx=0.01)
         S = N + N
-        np.testing.assert_allclose(S.values, scipy.stats.norm(scale=np.sqrt(2)).pdf(S.grid), atol=1e-6)
+        np.testing.assert_allclose(
+            S.values, scipy.stats.norm(scale=np.sqrt(2)).pdf(S.grid), atol=1e-6
+        )
 
     def test_mass_is_one(self):
         U = Density(np.full(100, 0.995), dx=0.01)
@@ -258,7 +304,9 @@ class TestDensity:
 
     def test_shift(self):
         U = uniform()
-        assert (U + 2).start == pytest.approx(U.start + 2) and (2.5 + U).mean == pytest.approx(3.0)
+        assert (U + 2).start == pytest.approx(U.start + 2) and (
+            2.5 + U
+        ).mean == pytest.approx(3.0)
 
     def test_pdf(self):
         T = uniform(0.25) + uniform(0.25)
@@ -277,7 +325,9 @@ class TestDensity:
             uniform().values[0] = 2.0
 
     def test_repr(self):
-        assert repr(Density([0.5, 0.5], dx=1.0)) == "Density(2 values, dx=1.0, start=0.0)"
+        assert (
+            repr(Density([0.5, 0.5], dx=1.0)) == "Density(2 values, dx=1.0, start=0.0)"
+        )
 
     def test_plot(self):
         fig, ax = plt.subplots()
@@ -286,15 +336,22 @@ class TestDensity:
         plt.close(fig)
 
     def test_different_steps(self):
-        with pytest.raises(ValueError, match="densities must share one grid step dx; got 0.01 and 0.02"):
+        with pytest.raises(
+            ValueError, match="densities must share one grid step dx; got 0.01 and 0.02"
+        ):
             uniform(0.01) + uniform(0.02)
 
     def test_mass_far_from_one(self):
-        with pytest.raises(ValueError, match=r"values must integrate to 1 \(sum\(values\) \* dx within 0.01 of 1\); got 0.5"):
+        with pytest.raises(
+            ValueError,
+            match=r"values must integrate to 1 \(sum\(values\) \* dx within 0.01 of 1\); got 0.5",
+        ):
             Density([0.5, 0.5], dx=0.5)
 
     def test_negative(self):
-        with pytest.raises(ValueError, match="values must be nonnegative; got -1.0 at index 1"):
+        with pytest.raises(
+            ValueError, match="values must be nonnegative; got -1.0 at index 1"
+        ):
             Density([2.0, -1.0, 1.0], dx=1.0)
 
     def test_not_finite(self):
@@ -314,7 +371,9 @@ class TestDensity:
             Density([1.0], dx=float("nan"))
 
     def test_bad_start(self):
-        with pytest.raises(TypeError, match="start must be a real number; got NoneType None"):
+        with pytest.raises(
+            TypeError, match="start must be a real number; got NoneType None"
+        ):
             Density([1.0], dx=1.0, start=None)
 
     def test_from_pdf_bad_interval(self):

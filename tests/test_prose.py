@@ -29,7 +29,12 @@ def _sources():
 SOURCES = _sources()
 # The chapters, their part pages and the reader's front matter: prose about computations.
 # Homework pages state points and question numbers; the API page is generated from docstrings.
-PROSE = [p for p in SOURCES if "homework" not in p.parts and p.stem not in ("api", "execution_times", "references")]
+PROSE = [
+    p
+    for p in SOURCES
+    if "homework" not in p.parts
+    and p.stem not in ("api", "execution_times", "references")
+]
 
 
 def _id(path):
@@ -39,14 +44,17 @@ def _id(path):
 @pytest.mark.parametrize("path", PROSE, ids=map(_id, PROSE))
 def test_every_number_in_the_prose_is_computed(path):
     typed = prose.typed_numbers(path)
-    assert not typed, "glue these numbers from their cells, put them in math, or allow them in tests/prose.py:\n" + "\n".join(
-        f"  {number!r} in: {line}" for line, number in typed
+    assert not typed, (
+        "glue these numbers from their cells, put them in math, or allow them in tests/prose.py:\n"
+        + "\n".join(f"  {number!r} in: {line}" for line, number in typed)
     )
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=map(_id, SOURCES))
 def test_no_page_points_outside_the_book(path):
-    found = [p for cell in prose.markdown_cells(path) for p in prose.outside_pointers(cell)]
+    found = [
+        p for cell in prose.markdown_cells(path) for p in prose.outside_pointers(cell)
+    ]
     assert not found, f"the reader has the book and nothing else: {found}"
 
 
@@ -58,7 +66,9 @@ def test_the_built_site_points_nowhere_outside_the_book():
         if page.endswith("references.html"):
             continue  # titles of cited works may name a lecture series
         html = (SITE / page).read_text()
-        text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", html, flags=re.S)
+        text = re.sub(
+            r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", html, flags=re.S
+        )
         hits = prose.outside_pointers(text)
         if hits:
             found[page] = hits
@@ -71,7 +81,9 @@ def test_a_planted_typed_number_is_found():
 
 
 def test_a_planted_pointer_is_found():
-    assert prose.outside_pointers((FIXTURES / "planted_pointer.md").read_text()) == ["the slides"]
+    assert prose.outside_pointers((FIXTURES / "planted_pointer.md").read_text()) == [
+        "the slides"
+    ]
 
 
 def test_glue_math_code_citations_and_allowed_names_pass():

@@ -25,7 +25,10 @@ class TestDevice:
 
     def test_environment_unknown(self, monkeypatch):
         monkeypatch.setenv("COURSEKIT_DEVICE", "tpu")
-        with pytest.raises(ValueError, match=r"COURSEKIT_DEVICE must name one of 'cuda', 'mps', 'cpu'; got 'tpu'"):
+        with pytest.raises(
+            ValueError,
+            match=r"COURSEKIT_DEVICE must name one of 'cuda', 'mps', 'cpu'; got 'tpu'",
+        ):
             device()
 
     def test_unknown(self):
@@ -33,12 +36,16 @@ class TestDevice:
             device("gpu")
 
     def test_wrong_type(self):
-        with pytest.raises(TypeError, match="prefer must be a str or torch.device; got int"):
+        with pytest.raises(
+            TypeError, match="prefer must be a str or torch.device; got int"
+        ):
             device(0)
 
     @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
     def test_unavailable(self):
-        with pytest.raises(ValueError, match=r"prefer='cuda' is not available on this machine"):
+        with pytest.raises(
+            ValueError, match=r"prefer='cuda' is not available on this machine"
+        ):
             device("cuda")
 
     def test_cuda_index_out_of_range(self):

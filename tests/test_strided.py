@@ -19,14 +19,20 @@ def as_pair(padding):
 def torch_conv1d(x, h, stride, padding, dilation):
     """The reference: torch's conv1d with one channel, uneven padding done by F.pad first."""
     padded = F.pad(x, as_pair(padding))
-    return F.conv1d(padded[None, None], h[None, None], stride=stride, dilation=dilation)[0, 0]
+    return F.conv1d(
+        padded[None, None], h[None, None], stride=stride, dilation=dilation
+    )[0, 0]
 
 
 @st.composite
 def layers(draw):
     """A signal length, kernel length, stride, padding and dilation whose padded input holds the kernel."""
     n, k = draw(st.integers(1, 20)), draw(st.integers(1, 5))
-    stride, dilation, padding = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(paddings)
+    stride, dilation, padding = (
+        draw(st.integers(1, 4)),
+        draw(st.integers(1, 3)),
+        draw(paddings),
+    )
     assume(n + sum(as_pair(padding)) >= dilation * (k - 1) + 1)
     return n, k, stride, padding, dilation
 
@@ -66,8 +72,17 @@ class TestConvOutputSize:
     def test_matches_torch_2d(self, size, kernel, stride, padding, dilation):
         spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
         assume(all(s + 2 * p >= span for s, p, span in zip(size, padding, spans)))
-        out = F.conv2d(torch.zeros(1, 1, *size), torch.zeros(1, 1, *kernel), None, stride, padding, dilation)
-        assert conv_output_size(size, kernel, stride, padding, dilation) == tuple(out.shape[2:])
+        out = F.conv2d(
+            torch.zeros(1, 1, *size),
+            torch.zeros(1, 1, *kernel),
+            None,
+            stride,
+            padding,
+            dilation,
+        )
+        assert conv_output_size(size, kernel, stride, padding, dilation) == tuple(
+            out.shape[2:]
+        )
 
     def test_2d_uneven_padding(self):
         assert conv_output_size((5, 5), 3, padding=((1, 0), 2)) == (4, 7)
@@ -76,11 +91,16 @@ class TestConvOutputSize:
         assert conv_output_size(7, (3, 1)) == (5, 7)
 
     def test_kernel_too_long(self):
-        with pytest.raises(ValueError, match=r"padded input \(2 = n 2 \+ padding 0 \+ 0\) is shorter than the dilated"):
+        with pytest.raises(
+            ValueError,
+            match=r"padded input \(2 = n 2 \+ padding 0 \+ 0\) is shorter than the dilated",
+        ):
             conv_output_size(2, 3)
 
     def test_dilated_kernel_too_long(self):
-        with pytest.raises(ValueError, match=r"kernel \(5 = dilation 2 \* \(kernel_size 3 - 1\) \+ 1\)"):
+        with pytest.raises(
+            ValueError, match=r"kernel \(5 = dilation 2 \* \(kernel_size 3 - 1\) \+ 1\)"
+        ):
             conv_output_size(4, 3, dilation=2)
 
     @pytest.mark.parametrize(
@@ -114,11 +134,17 @@ class TestConvOutputSize:
             conv_output_size(**args)
 
     def test_padding_of_wrong_length(self):
-        with pytest.raises(ValueError, match=r"padding must be an int or a pair of ints; got \(1, 2, 3\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"padding must be an int or a pair of ints; got \(1, 2, 3\)",
+        ):
             conv_output_size(9, 3, padding=(1, 2, 3))
 
     def test_2d_padding_of_wrong_length(self):
-        with pytest.raises(ValueError, match=r"padding must be an int or an \(H, W\) pair; got \(1, 2, 3\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"padding must be an int or an \(H, W\) pair; got \(1, 2, 3\)",
+        ):
             conv_output_size((9, 9), 3, padding=(1, 2, 3))
 
     def test_2d_kernel_too_long(self):
@@ -146,7 +172,9 @@ class TestConv1d:
         np.testing.assert_array_equal(conv1d([1, 2, 3], [1, 0]), [1, 2])
 
     def test_integers_stay_integers(self):
-        y = conv1d(np.array([1, 2, 3], dtype=np.int32), np.array([1, 1], dtype=np.int32))
+        y = conv1d(
+            np.array([1, 2, 3], dtype=np.int32), np.array([1, 1], dtype=np.int32)
+        )
         assert y.dtype == np.int32
         np.testing.assert_array_equal(y, [3, 5])
 
@@ -155,10 +183,20 @@ class TestConv1d:
         n, k, stride, padding, dilation = layer
         rng = np.random.default_rng(seed)
         x, h = rng.standard_normal(n), rng.standard_normal(k)
-        expected = torch_conv1d(torch.from_numpy(x), torch.from_numpy(h), stride, padding, dilation)
-        np.testing.assert_allclose(conv1d(x, h, stride, padding, dilation), expected.numpy(), rtol=1e-10, atol=1e-12)
+        expected = torch_conv1d(
+            torch.from_numpy(x), torch.from_numpy(h), stride, padding, dilation
+        )
+        np.testing.assert_allclose(
+            conv1d(x, h, stride, padding, dilation),
+            expected.numpy(),
+            rtol=1e-10,
+            atol=1e-12,
+        )
 
-    @given(st.lists(st.integers(-9, 9), min_size=1, max_size=15), st.lists(st.integers(-9, 9), min_size=1, max_size=4))
+    @given(
+        st.lists(st.integers(-9, 9), min_size=1, max_size=15),
+        st.lists(st.integers(-9, 9), min_size=1, max_size=4),
+    )
     def test_matches_numpy_correlate(self, x, h):
         assume(len(x) >= len(h))
         np.testing.assert_array_equal(conv1d(x, h), np.correlate(x, h, mode="valid"))
@@ -173,7 +211,12 @@ class TestConv1d:
 
     def test_tensor_keeps_device_and_dtype(self, device):
         x = torch.arange(9, dtype=torch.float32, device=device)
-        y = conv1d(x, torch.ones(3, dtype=torch.float32, device=device), stride=2, padding=(1, 0))
+        y = conv1d(
+            x,
+            torch.ones(3, dtype=torch.float32, device=device),
+            stride=2,
+            padding=(1, 0),
+        )
         assert y.device.type == device.type and y.dtype == torch.float32
         expected = torch_conv1d(x, torch.ones(3, device=device), 2, (1, 0), 1)
         torch.testing.assert_close(y, expected)
@@ -190,23 +233,43 @@ class TestConv1d:
         torch.testing.assert_close(y, torch.tensor([-1.0, -2.0], dtype=torch.float64))
 
     def test_integer_tensor(self, device):
-        y = conv1d(torch.arange(5, device=device), torch.tensor([1, 1], device=device), dilation=2)
+        y = conv1d(
+            torch.arange(5, device=device),
+            torch.tensor([1, 1], device=device),
+            dilation=2,
+        )
         assert y.dtype == torch.int64
         assert y.tolist() == [2, 4, 6]
 
-    @pytest.mark.parametrize(("stride", "padding", "dilation"), [(1, 0, 1), (2, 1, 1), (3, (2, 0), 2)])
+    @pytest.mark.parametrize(
+        ("stride", "padding", "dilation"), [(1, 0, 1), (2, 1, 1), (3, (2, 0), 2)]
+    )
     def test_gradcheck(self, device, stride, padding, dilation):
         gen = torch.Generator().manual_seed(0)
-        x = torch.randn(11, dtype=torch.float64, generator=gen).to(device).requires_grad_()
-        h = torch.randn(3, dtype=torch.float64, generator=gen).to(device).requires_grad_()
-        assert torch.autograd.gradcheck(lambda a, b: conv1d(a, b, stride, padding, dilation), (x, h))
+        x = (
+            torch.randn(11, dtype=torch.float64, generator=gen)
+            .to(device)
+            .requires_grad_()
+        )
+        h = (
+            torch.randn(3, dtype=torch.float64, generator=gen)
+            .to(device)
+            .requires_grad_()
+        )
+        assert torch.autograd.gradcheck(
+            lambda a, b: conv1d(a, b, stride, padding, dilation), (x, h)
+        )
 
     def test_not_1d(self):
-        with pytest.raises(ValueError, match=r"x must be 1-D; got an array of shape \(2, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"x must be 1-D; got an array of shape \(2, 2\)"
+        ):
             conv1d(np.ones((2, 2)), [1])
 
     def test_tensor_not_1d(self):
-        with pytest.raises(ValueError, match=r"h must be 1-D; got an array of shape \(1, 2\)"):
+        with pytest.raises(
+            ValueError, match=r"h must be 1-D; got an array of shape \(1, 2\)"
+        ):
             conv1d(torch.ones(4), torch.ones(1, 2))
 
     def test_empty(self):
@@ -218,11 +281,15 @@ class TestConv1d:
             conv1d(torch.ones(0), torch.ones(1))
 
     def test_not_numeric(self):
-        with pytest.raises(TypeError, match="x must be a 1-D array of numbers; got dtype <U1"):
+        with pytest.raises(
+            TypeError, match="x must be a 1-D array of numbers; got dtype <U1"
+        ):
             conv1d(["a", "b"], [1])
 
     def test_kernel_longer_than_padded_signal(self):
-        with pytest.raises(ValueError, match=r"padded input \(4 = n 2 \+ padding 1 \+ 1\) is shorter"):
+        with pytest.raises(
+            ValueError, match=r"padded input \(4 = n 2 \+ padding 1 \+ 1\) is shorter"
+        ):
             conv1d([1, 2], [1, 1, 1], dilation=2, padding=1)
 
     def test_bad_stride(self):

@@ -29,10 +29,18 @@ __version__ = "stand-in"
 def run_with(tmp_path, package_source, code):
     """Run ``code`` in a fresh interpreter that finds a stand-in ``torchvision`` package first."""
     (tmp_path / "torchvision").mkdir()
-    (tmp_path / "torchvision" / "__init__.py").write_text(textwrap.dedent(package_source))
+    (tmp_path / "torchvision" / "__init__.py").write_text(
+        textwrap.dedent(package_source)
+    )
     env = {"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, check=False,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 class TestImportTorchvision:
@@ -45,7 +53,10 @@ class TestImportTorchvision:
         assert import_torchvision() is tv
 
     def test_defines_the_schemas_when_the_import_fails(self, tmp_path):
-        result = run_with(tmp_path, FAILS_WITHOUT_NMS, """
+        result = run_with(
+            tmp_path,
+            FAILS_WITHOUT_NMS,
+            """
             import gc
             from coursekit._torchvision import import_torchvision
             tv = import_torchvision()
@@ -53,26 +64,39 @@ class TestImportTorchvision:
             import torch
             torch._C._dispatch_find_schema_or_throw("torchvision::qnms", "")
             print(tv.__version__, import_torchvision() is tv)
-        """)
+        """,
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["stand-in", "True"]
 
     def test_defines_nothing_when_the_import_works(self, tmp_path):
-        result = run_with(tmp_path, "__version__ = 'fine'", """
+        result = run_with(
+            tmp_path,
+            "__version__ = 'fine'",
+            """
             import coursekit._torchvision as helper
             print(helper.import_torchvision().__version__, helper._library is None)
-        """)
+        """,
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["fine", "True"]
 
     def test_other_errors_propagate(self, tmp_path):
-        result = run_with(tmp_path, "raise RuntimeError('something else broke')", """
+        result = run_with(
+            tmp_path,
+            "raise RuntimeError('something else broke')",
+            """
             from coursekit._torchvision import import_torchvision
             import_torchvision()
-        """)
-        assert result.returncode != 0 and "RuntimeError: something else broke" in result.stderr
+        """,
+        )
+        assert (
+            result.returncode != 0
+            and "RuntimeError: something else broke" in result.stderr
+        )
 
     def test_missing_torchvision(self, monkeypatch):
-        monkeypatch.setitem(sys.modules, "torchvision", None)  # makes `import torchvision` fail
+        # makes `import torchvision` fail
+        monkeypatch.setitem(sys.modules, "torchvision", None)
         with pytest.raises(ImportError, match=r"pip install torchvision==0\.28\.0"):
             import_torchvision()

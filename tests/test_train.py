@@ -18,7 +18,9 @@ def digits_subset():
     """200 training and 100 validation digits at 28x28: enough to see learning, fast on a CPU."""
     train = data.digits(split="train", format="tensors")
     valid = data.digits(split="test", format="tensors")
-    return TensorDataset(train[0][:200], train[1][:200]), TensorDataset(valid[0][:100], valid[1][:100])
+    return TensorDataset(train[0][:200], train[1][:200]), TensorDataset(
+        valid[0][:100], valid[1][:100]
+    )
 
 
 def small_net(seed=0):
@@ -42,28 +44,57 @@ class TestFit:
 
     def test_other_seed_other_history(self, digits_subset):
         train, valid = digits_subset
-        first = fit(small_net(), train, valid, epochs=1, lr=0.005, seed=0, progress=False)
-        second = fit(small_net(), train, valid, epochs=1, lr=0.005, seed=1, progress=False)
+        first = fit(
+            small_net(), train, valid, epochs=1, lr=0.005, seed=0, progress=False
+        )
+        second = fit(
+            small_net(), train, valid, epochs=1, lr=0.005, seed=1, progress=False
+        )
         assert first.train_loss != second.train_loss
 
     def test_loss_decreases(self, digits_subset):
         train, valid = digits_subset
-        history = fit(small_net(), train, valid, epochs=2, optimizer="adam", lr=0.005, batch_size=20, progress=False)
+        history = fit(
+            small_net(),
+            train,
+            valid,
+            epochs=2,
+            optimizer="adam",
+            lr=0.005,
+            batch_size=20,
+            progress=False,
+        )
         assert history.epochs == 2
         assert history.train_loss[1] < history.train_loss[0]
         assert history.valid_loss[1] < history.valid_loss[0]
         assert history.valid_accuracy[1] > 0.3
-        assert all(0.0 <= a <= 1.0 for a in history.train_accuracy + history.valid_accuracy)
+        assert all(
+            0.0 <= a <= 1.0 for a in history.train_accuracy + history.valid_accuracy
+        )
 
     def test_dataloader_equals_dataset_with_same_shuffle(self):
         train, valid = blobs(seed=0), blobs(seed=1)
         torch.manual_seed(0)
         net = torch.nn.Linear(2, 2)
         start = {k: v.clone() for k, v in net.state_dict().items()}
-        from_dataset = fit(net, train, valid, epochs=2, lr=0.1, batch_size=16, progress=False)
+        from_dataset = fit(
+            net, train, valid, epochs=2, lr=0.1, batch_size=16, progress=False
+        )
         net.load_state_dict(start)
-        loader = DataLoader(train, batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(0))
-        from_loader = fit(net, loader, DataLoader(valid, batch_size=16), epochs=2, lr=0.1, progress=False)
+        loader = DataLoader(
+            train,
+            batch_size=16,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(0),
+        )
+        from_loader = fit(
+            net,
+            loader,
+            DataLoader(valid, batch_size=16),
+            epochs=2,
+            lr=0.1,
+            progress=False,
+        )
         assert from_loader == from_dataset
 
     def test_optimizer_forms_agree(self):
@@ -75,11 +106,23 @@ class TestFit:
             if optimizer is None:
                 optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
             lr = 0.1 if optimizer == "sgd" else None
-            runs.append(fit(net, train, train, epochs=2, optimizer=optimizer, lr=lr, progress=False))
+            runs.append(
+                fit(
+                    net,
+                    train,
+                    train,
+                    epochs=2,
+                    optimizer=optimizer,
+                    lr=lr,
+                    progress=False,
+                )
+            )
         assert runs[0] == runs[1] == runs[2]
 
     def test_default_learning_rate(self):
-        history = fit(torch.nn.Linear(2, 2), blobs(), blobs(seed=1), epochs=1, progress=False)
+        history = fit(
+            torch.nn.Linear(2, 2), blobs(), blobs(seed=1), epochs=1, progress=False
+        )
         assert history.epochs == 1
 
     def test_device(self, device):
@@ -87,7 +130,9 @@ class TestFit:
         net = models.model2()
         images = torch.rand(8, 1, 28, 28)
         train = TensorDataset(images, torch.arange(8) % 10)
-        history = fit(net, train, train, epochs=1, lr=0.005, device=device, progress=False)
+        history = fit(
+            net, train, train, epochs=1, lr=0.005, device=device, progress=False
+        )
         assert history.epochs == 1
         assert next(net.parameters()).device.type == device.type
 
@@ -118,7 +163,15 @@ class TestFit:
             calls.append(len(targets))
             return torch.nn.functional.cross_entropy(outputs, targets)
 
-        fit(torch.nn.Linear(2, 2), blobs(n=10), blobs(n=6), epochs=1, batch_size=4, progress=False, loss=loss)
+        fit(
+            torch.nn.Linear(2, 2),
+            blobs(n=10),
+            blobs(n=6),
+            epochs=1,
+            batch_size=4,
+            progress=False,
+            loss=loss,
+        )
         assert calls == [4, 4, 2, 4, 2]
 
     @pytest.mark.parametrize(
@@ -128,18 +181,38 @@ class TestFit:
             ({"epochs": 1.5}, TypeError, r"epochs must be an int; got float 1.5"),
             ({"batch_size": 0}, ValueError, r"batch_size must be >= 1; got 0"),
             ({"seed": -1}, ValueError, r"seed must be >= 0; got -1"),
-            ({"optimizer": "adagrad"}, ValueError, r"optimizer must be one of 'adam', 'sgd', 'adamw'; got 'adagrad'"),
-            ({"optimizer": 3}, TypeError, r"optimizer must be a name .* or a callable params -> Optimizer; got int"),
-            ({"optimizer": lambda p: 3}, TypeError, r"optimizer\(params\) must return a torch.optim.Optimizer; got int"),
+            (
+                {"optimizer": "adagrad"},
+                ValueError,
+                r"optimizer must be one of 'adam', 'sgd', 'adamw'; got 'adagrad'",
+            ),
+            (
+                {"optimizer": 3},
+                TypeError,
+                r"optimizer must be a name .* or a callable params -> Optimizer; got int",
+            ),
+            (
+                {"optimizer": lambda p: 3},
+                TypeError,
+                r"optimizer\(params\) must return a torch.optim.Optimizer; got int",
+            ),
             ({"lr": -0.1}, ValueError, r"lr must be a positive number; got -0.1"),
             (
                 {"optimizer": lambda p: torch.optim.SGD(p, lr=0.1), "lr": 0.1},
                 ValueError,
                 r"lr is only used with an optimizer name such as 'adam'; got lr=0.1 with a function",
             ),
-            ({"loss": "mse"}, TypeError, r"loss must be a callable loss\(outputs, targets\); got str"),
+            (
+                {"loss": "mse"},
+                TypeError,
+                r"loss must be a callable loss\(outputs, targets\); got str",
+            ),
             ({"progress": 1}, TypeError, r"progress must be a bool; got int"),
-            ({"device": "tpu"}, ValueError, r"prefer must name one of 'cuda', 'mps', 'cpu'; got 'tpu'"),
+            (
+                {"device": "tpu"},
+                ValueError,
+                r"prefer must name one of 'cuda', 'mps', 'cpu'; got 'tpu'",
+            ),
         ],
     )
     def test_errors(self, kwargs, error, message):
@@ -148,15 +221,21 @@ class TestFit:
             fit(torch.nn.Linear(2, 2), blobs(), blobs(), **arguments)
 
     def test_model_must_be_a_module(self):
-        with pytest.raises(TypeError, match=r"model must be a torch.nn.Module; got function"):
+        with pytest.raises(
+            TypeError, match=r"model must be a torch.nn.Module; got function"
+        ):
             fit(lambda x: x, blobs(), blobs(), epochs=1)
 
     def test_train_must_be_data(self):
-        with pytest.raises(TypeError, match=r"train must be a torch Dataset or DataLoader; got list"):
+        with pytest.raises(
+            TypeError, match=r"train must be a torch Dataset or DataLoader; got list"
+        ):
             fit(torch.nn.Linear(2, 2), [(1, 2)], blobs(), epochs=1)
 
     def test_valid_must_be_data(self):
-        with pytest.raises(TypeError, match=r"valid must be a torch Dataset or DataLoader; got tuple"):
+        with pytest.raises(
+            TypeError, match=r"valid must be a torch Dataset or DataLoader; got tuple"
+        ):
             fit(torch.nn.Linear(2, 2), blobs(), (1, 2), epochs=1)
 
     def test_train_must_not_be_empty(self):
@@ -194,18 +273,25 @@ class TestEvaluate:
 
     def test_custom_loss(self):
         net = torch.nn.Linear(2, 2)
-        loss, _ = evaluate(net, blobs(), loss=lambda outputs, targets: outputs.sum() * 0)
+        loss, _ = evaluate(
+            net, blobs(), loss=lambda outputs, targets: outputs.sum() * 0
+        )
         assert loss == 0.0
 
     def test_errors(self):
-        with pytest.raises(TypeError, match=r"data must be a torch Dataset or DataLoader; got ndarray"):
+        with pytest.raises(
+            TypeError, match=r"data must be a torch Dataset or DataLoader; got ndarray"
+        ):
             import numpy as np
 
             evaluate(torch.nn.Linear(2, 2), np.zeros((3, 2)))
         with pytest.raises(ValueError, match=r"batch_size must be >= 1; got 0"):
             evaluate(torch.nn.Linear(2, 2), blobs(), batch_size=0)
         with pytest.raises(ValueError, match=r"data must not be empty"):
-            evaluate(torch.nn.Linear(2, 2), TensorDataset(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)))
+            evaluate(
+                torch.nn.Linear(2, 2),
+                TensorDataset(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)),
+            )
 
 
 class TestHistory:
@@ -217,7 +303,9 @@ class TestHistory:
         assert h.best("train_loss") == 0.5
 
     def test_best_unknown_metric(self):
-        with pytest.raises(ValueError, match=r"metric must be one of 'train_loss', .*; got 'f1'"):
+        with pytest.raises(
+            ValueError, match=r"metric must be one of 'train_loss', .*; got 'f1'"
+        ):
             History().best("f1")
 
     def test_plot(self):
@@ -238,17 +326,27 @@ class TestPlotHistory:
         plt.close("all")
 
     def test_metric_and_default_labels(self):
-        ax = plot_history(History([1.0, 0.5], [0.5, 0.7], [0.9, 0.4], [0.6, 0.9]), metric="train_loss")
+        ax = plot_history(
+            History([1.0, 0.5], [0.5, 0.7], [0.9, 0.4], [0.6, 0.9]), metric="train_loss"
+        )
         assert ax.get_ylabel() == "train loss" and ax.lines[0].get_label() == "run 1"
         plt.close("all")
 
     def test_errors(self):
         h = History([1.0], [0.5], [0.9], [0.6])
-        with pytest.raises(ValueError, match=r"plot_history needs at least one History; got none"):
+        with pytest.raises(
+            ValueError, match=r"plot_history needs at least one History; got none"
+        ):
             plot_history()
-        with pytest.raises(TypeError, match=r"histories must be History objects; got dict"):
+        with pytest.raises(
+            TypeError, match=r"histories must be History objects; got dict"
+        ):
             plot_history({})
-        with pytest.raises(ValueError, match=r"labels must have one entry per history \(1\); got 2"):
+        with pytest.raises(
+            ValueError, match=r"labels must have one entry per history \(1\); got 2"
+        ):
             plot_history(h, labels=["a", "b"])
-        with pytest.raises(ValueError, match=r"metric must be one of .*; got 'accuracy'"):
+        with pytest.raises(
+            ValueError, match=r"metric must be one of .*; got 'accuracy'"
+        ):
             plot_history(h, metric="accuracy")

@@ -16,15 +16,50 @@ import pytest
 import yaml
 
 import sitecheck
-from sitecheck import ARTIFACTS, CHROMIUM_ARGS, FIXTURES, HEIGHT, NO_CHROMIUM, NO_SITE, ROOT, SITE, WIDTHS
+from sitecheck import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    FIXTURES,
+    HEIGHT,
+    NO_CHROMIUM,
+    NO_SITE,
+    ROOT,
+    SITE,
+    WIDTHS,
+)
 
 PAGES = sitecheck.toc_pages()
 LANDING = PAGES[0]
-NOTEBOOK_PAGES = [page for page in PAGES if (ROOT / page).with_suffix(".ipynb").is_file()]
+NOTEBOOK_PAGES = [
+    page for page in PAGES if (ROOT / page).with_suffix(".ipynb").is_file()
+]
 # notebooks that the build runs (the homework is not run: its student versions have no outputs)
-_NOT_RUN = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"].get("exclude_patterns", [])
-EXECUTED_PAGES = [page for page in NOTEBOOK_PAGES if not any(fnmatch.fnmatch(page, p) for p in _NOT_RUN)]
+_NOT_RUN = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"].get(
+    "exclude_patterns", []
+)
+EXECUTED_PAGES = [
+    page
+    for page in NOTEBOOK_PAGES
+    if not any(fnmatch.fnmatch(page, p) for p in _NOT_RUN)
+]
 FULL_PAGE_SCREENSHOTS = {LANDING, *NOTEBOOK_PAGES[:1]}
+# Sections being rewritten whose code is not yet formatted to ruff's 88 characters, the width of a
+# code cell at 1280 px: pyproject.toml's [tool.ruff] extend-exclude leaves the same notebooks out
+# (tests/test_style.py checks that the two lists agree). Remove a section from both once
+# `ruff format` has run over it.
+_UNFORMATTED = (
+    "book/05_cnn_layers/08_*",
+    "book/05_cnn_layers/09_*",
+    "book/06_architectures/03_*",
+    "book/06_architectures/05_*",
+    "book/06_architectures/06_*",
+    "book/06_architectures/07_*",
+    "book/06_architectures/08_*",
+    "book/06_architectures/09_*",
+)
+NOT_YET_FORMATTED = [
+    page for page in PAGES if any(fnmatch.fnmatch(page, p) for p in _UNFORMATTED)
+]
 BROKEN = FIXTURES / "broken_site"
 
 
@@ -51,14 +86,18 @@ def browser():
         pytest.skip(NO_CHROMIUM)
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
 
 @pytest.fixture(scope="session")
 def context(browser):
-    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": HEIGHT})
+    context = browser.new_context(
+        viewport={"width": WIDTHS["desktop"], "height": HEIGHT}
+    )
     yield context
     context.close()
 
@@ -78,7 +117,10 @@ def report(site_url, context):
     def get(page):
         if page not in reports:
             reports[page] = sitecheck.visit(
-                context, f"{site_url}/{page}", screenshot=_screenshot(page), full_page=page in FULL_PAGE_SCREENSHOTS
+                context,
+                f"{site_url}/{page}",
+                screenshot=_screenshot(page),
+                full_page=page in FULL_PAGE_SCREENSHOTS,
             )
         return reports[page]
 
@@ -120,8 +162,11 @@ class TestEveryPage:
     def test_fits_the_width(self, report, page, width):
         assert report(page)[f"overflow {width}"] == []
 
-    @pytest.mark.skip(reason="notebook code is not yet formatted to the 84 characters a code cell shows at 1280 px")
     def test_code_cells_fit_at_desktop_width(self, report, page):
+        if page in NOT_YET_FORMATTED:
+            pytest.skip(
+                "section being rewritten: its code is not yet formatted by ruff"
+            )
         assert report(page)["wide code"] == []
 
     def test_each_cell_output_is_one_box(self, report, page):
@@ -180,19 +225,25 @@ class TestChecksCatchBrokenPages:
 
     def test_script_errors_and_external_requests_are_found(self, fixture_report):
         problems = fixture_report("console_error.html")
-        assert problems["external"] == ["blocked request to https://cdn.example.org/library.js"]
+        assert problems["external"] == [
+            "blocked request to https://cdn.example.org/library.js"
+        ]
         assert any("undefinedFunction" in message for message in problems["console"])
 
     def test_code_that_scrolls_sideways_is_found(self, fixture_report):
-        assert fixture_report("wide_code.html")["wide code"] == ["code cell scrolls sideways at line " + repr(
-            "result = some_function_with_a_long_name(first_argument, seco")]
+        assert fixture_report("wide_code.html")["wide code"] == [
+            "code cell scrolls sideways at line "
+            + repr("result = some_function_with_a_long_name(first_argument, seco")
+        ]
 
     def test_split_output_is_found(self, fixture_report):
         (problem,) = fixture_report("split_streams.html")["split streams"]
         assert problem.startswith("output split into boxes: 'printed")
 
     def test_figure_without_caption_is_found(self, fixture_report):
-        assert fixture_report("uncaptioned.html")["captions"] == ["figure without caption: pixel.svg"]
+        assert fixture_report("uncaptioned.html")["captions"] == [
+            "figure without caption: pixel.svg"
+        ]
 
     def test_two_search_boxes_are_found(self, fixture_report):
         (problem,) = fixture_report("two_search_boxes.html")["search desktop"]
@@ -220,11 +271,19 @@ def test_index_redirects_to_the_landing_page(site):
 
 def test_chapters_are_numbered_in_the_sidebar(site):
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    numbered = [c["file"] for part in toc["parts"] if part.get("numbered") for c in part["chapters"]]
+    numbered = [
+        c["file"]
+        for part in toc["parts"]
+        if part.get("numbered")
+        for c in part["chapters"]
+    ]
     sidebar = _html(site, LANDING)
     for number, chapter in enumerate(numbered, start=1):
-        name = re.escape(str(pathlib.PurePosixPath(chapter).relative_to("book")))  # href from book/intro
-        assert re.search(rf'href="{name}.html">{number}\. ', sidebar), f"{chapter} is not numbered {number}"
+        # href from book/intro
+        name = re.escape(str(pathlib.PurePosixPath(chapter).relative_to("book")))
+        assert re.search(rf'href="{name}.html">{number}\. ', sidebar), (
+            f"{chapter} is not numbered {number}"
+        )
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=_ids(NOTEBOOK_PAGES))
@@ -232,20 +291,35 @@ def test_notebook_pages_offer_download_and_launch_buttons(site, page):
     notebook = page.removesuffix(".html") + ".ipynb"
     html = _html(site, page)
     assert f'href="{_to_root(page)}_sources/{notebook}"' in html
-    assert re.search(rf'href="https://colab\.research\.google\.com/github/[^"]+/blob/[^"]+/{notebook}"', html)
-    assert re.search(rf'href="https://mybinder\.org/v2/gh/[^"]+\?urlpath=lab/tree/{notebook}"', html)
+    assert re.search(
+        rf'href="https://colab\.research\.google\.com/github/[^"]+/blob/[^"]+/{notebook}"',
+        html,
+    )
+    assert re.search(
+        rf'href="https://mybinder\.org/v2/gh/[^"]+\?urlpath=lab/tree/{notebook}"', html
+    )
 
 
 def test_mathjax_is_served_from_the_site(site):
     assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
     for page in PAGES:
-        scripts = re.findall(r'<script[^>]*src="([^"?]*mathjax[^"?]*)', _html(site, page))
-        assert scripts in ([], [f"{_to_root(page)}_static/mathjax/tex-chtml.js"]), f"{page}: {scripts}"
-    assert re.search(r'<script[^>]*src="[^"]*_static/mathjax/tex-chtml\.js', _html(site, LANDING))
+        scripts = re.findall(
+            r'<script[^>]*src="([^"?]*mathjax[^"?]*)', _html(site, page)
+        )
+        assert scripts in ([], [f"{_to_root(page)}_static/mathjax/tex-chtml.js"]), (
+            f"{page}: {scripts}"
+        )
+    assert re.search(
+        r'<script[^>]*src="[^"]*_static/mathjax/tex-chtml\.js', _html(site, LANDING)
+    )
 
 
 def test_api_page_documents_every_module_it_lists(site):
-    modules = re.findall(r"^\.\. automodule:: (\S+)", (ROOT / "book" / "api.md").read_text(), flags=re.MULTILINE)
+    modules = re.findall(
+        r"^\.\. automodule:: (\S+)",
+        (ROOT / "book" / "api.md").read_text(),
+        flags=re.MULTILINE,
+    )
     html = _html(site, "book/api.html")
     assert modules and all(f'id="module-{module}"' in html for module in modules)
 
@@ -261,4 +335,6 @@ def test_execution_times_page_lists_every_executed_notebook(site):
     html = _html(site, "book/execution_times.html")
     for page in EXECUTED_PAGES:
         name = pathlib.PurePosixPath(page).name
-        assert f'href="{name}"' in html, f"{page} is missing from the table of execution times"
+        assert f'href="{name}"' in html, (
+            f"{page} is missing from the table of execution times"
+        )

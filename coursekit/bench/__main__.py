@@ -48,11 +48,24 @@ def run(quick=False, suites=SUITES, device=None, log=sys.stderr):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m coursekit.bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats: under 2 minutes")
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.bench", description=__doc__
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, few repeats: under 2 minutes"
+    )
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
-    parser.add_argument("--device", choices=("cpu", "cuda"), help="only this device (default: every one present)")
-    parser.add_argument("--suite", action="append", choices=SUITES, help="run only these suites (repeatable)")
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        help="only this device (default: every one present)",
+    )
+    parser.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITES,
+        help="run only these suites (repeatable)",
+    )
     args = parser.parse_args(argv)
     machine = describe()
     rows = run(quick=args.quick, suites=args.suite or SUITES, device=args.device)
@@ -60,7 +73,9 @@ def main(argv=None):
     if args.json:
         write_json(args.json, rows, machine, "quick" if args.quick else "full")
     bad = [r for r in rows if r.status.startswith("FAILED")]
-    nonfinite = [r for r in rows if r.seconds is not None and not math.isfinite(r.seconds)]
+    nonfinite = [
+        r for r in rows if r.seconds is not None and not math.isfinite(r.seconds)
+    ]
     return 1 if bad or nonfinite else 0
 
 

@@ -38,8 +38,14 @@ def large_kernel_shapes(quick):
         return {"64x64, 1 ch, 7x7": ((1, 1, 64, 64), (1, 1, 7, 7), 1, 3)}
     shapes = {}
     for c in (1, 16):
-        for k in (3, 15, 31, 63)[: 4 if c == 1 else 3]:  # timing torch on 16 ch, 63x63 ran 25 min unfinished
-            shapes[f"256x256, {c} ch, {k}x{k}"] = ((1, c, 256, 256), (c, c, k, k), 1, k // 2)
+        # timing torch on 16 ch, 63x63 ran 25 min unfinished
+        for k in (3, 15, 31, 63)[: 4 if c == 1 else 3]:
+            shapes[f"256x256, {c} ch, {k}x{k}"] = (
+                (1, c, 256, 256),
+                (c, c, k, k),
+                1,
+                k // 2,
+            )
     return shapes
 
 
@@ -85,7 +91,9 @@ def conv2d(device, quick):
     conv = _conv2d()
     tnf = torch.nn.functional
     gflops = matmul_rate(device, quick)
-    yield Row("conv2d", f"float32 matmul on {device}", "torch.mm", extra={"gflops": gflops})
+    yield Row(
+        "conv2d", f"float32 matmul on {device}", "torch.mm", extra={"gflops": gflops}
+    )
     torch.manual_seed(0)
     shapes = dict(QUICK_SHAPES) if quick else {**CNN_SHAPES, **VGG16_LAYERS}
     shapes.update(large_kernel_shapes(quick))
@@ -99,59 +107,119 @@ def conv2d(device, quick):
         kind = "large kernel" if case.startswith(("256x256", "64x64")) else "CNN"
         label = f"{case} [{device}]"
         expected = tnf.conv2d(x, w, stride=stride, padding=padding)
-        torch_fwd = median_time(lambda: tnf.conv2d(x, w, stride=stride, padding=padding), device=device)
+        torch_fwd = median_time(
+            lambda: tnf.conv2d(x, w, stride=stride, padding=padding), device=device
+        )
         xg, wg = x.clone().requires_grad_(), w.clone().requires_grad_()
 
         def torch_step():
             tnf.conv2d(xg, wg, stride=stride, padding=padding).sum().backward()
 
         torch_both = median_time(torch_step, device=device)
-        yield Row("conv2d", label, "torch forward", torch_fwd, extra={"gflops": 2 * macs / torch_fwd / 1e9})
+        yield Row(
+            "conv2d",
+            label,
+            "torch forward",
+            torch_fwd,
+            extra={"gflops": 2 * macs / torch_fwd / 1e9},
+        )
         if isinstance(conv, Exception):
-            yield skipped("conv2d", label, "coursekit conv2d", "torch", f"not available ({conv})")
+            yield skipped(
+                "conv2d", label, "coursekit conv2d", "torch", f"not available ({conv})"
+            )
             continue
         own = {}
         winograd = WINOGRAD if tuple(ws[2:]) == (3, 3) and stride == 1 else ()
         for method in (*METHODS[:-1], *winograd, METHODS[-1]):
             try:
                 out = conv(x, w, stride=stride, padding=padding, method=method)
-            except Exception as err:  # a method that cannot run this shape is reported, not fatal
-                yield failed("conv2d", label, f"{method} forward", "torch forward", repr(err))
+            # a method that cannot run this shape is reported, not fatal
+            except Exception as err:
+                yield failed(
+                    "conv2d", label, f"{method} forward", "torch forward", repr(err)
+                )
                 continue
             if not torch.allclose(out, expected, rtol=1e-3, atol=1e-3):
-                yield failed("conv2d", label, f"{method} forward", "torch forward", "result differs")
+                yield failed(
+                    "conv2d",
+                    label,
+                    f"{method} forward",
+                    "torch forward",
+                    "result differs",
+                )
                 continue
-            fwd = median_time(lambda m=method: conv(x, w, stride=stride, padding=padding, method=m), device=device)
+            fwd = median_time(
+                lambda m=method: conv(x, w, stride=stride, padding=padding, method=m),
+                device=device,
+            )
             own[method] = fwd
             limit = None
             if method == "im2col" and kind == "CNN":
                 limit = 4.0
             if method == "fft" and "31x31" in case and "256x256" in case:
                 limit = 1 / 3
-            yield Row("conv2d", label, f"{method} forward", fwd, "torch forward", torch_fwd, limit=limit,
-                      extra={"gflops": 2 * macs / fwd / 1e9, "matmul_fraction": 2 * macs / fwd / 1e9 / gflops})
+            yield Row(
+                "conv2d",
+                label,
+                f"{method} forward",
+                fwd,
+                "torch forward",
+                torch_fwd,
+                limit=limit,
+                extra={
+                    "gflops": 2 * macs / fwd / 1e9,
+                    "matmul_fraction": 2 * macs / fwd / 1e9 / gflops,
+                },
+            )
 
             def step(m=method):
                 conv(xg, wg, stride=stride, padding=padding, method=m).sum().backward()
 
             needed = backward_bytes(xs, ws, stride, padding)
             if method == "direct" and needed > memory_bytes(device) / 3:
-                yield skipped("conv2d", label, f"{method} forward+backward", "torch forward+backward",
-                              f"autograd would keep {needed / 1e9:.1f} GB of windows, over a third of "
-                              f"the {memory_bytes(device) / 1e9:.0f} GB here")
+                yield skipped(
+                    "conv2d",
+                    label,
+                    f"{method} forward+backward",
+                    "torch forward+backward",
+                    f"autograd would keep {needed / 1e9:.1f} GB of windows, over a third of "
+                    f"the {memory_bytes(device) / 1e9:.0f} GB here",
+                )
                 continue
             both = median_time(step, device=device)
-            yield Row("conv2d", label, f"{method} forward+backward", both, "torch forward+backward", torch_both)
+            yield Row(
+                "conv2d",
+                label,
+                f"{method} forward+backward",
+                both,
+                "torch forward+backward",
+                torch_both,
+            )
         for method in (m for m in winograd if m in own and "im2col" in own):
-            limit = 1.0 if method == "winograd" and "VGG" in case else None  # the target: faster than im2col
-            yield Row("conv2d", label, f"{method} forward", own[method], "im2col forward", own["im2col"],
-                      limit=limit)
+            # the target: faster than im2col
+            limit = 1.0 if method == "winograd" and "VGG" in case else None
+            yield Row(
+                "conv2d",
+                label,
+                f"{method} forward",
+                own[method],
+                "im2col forward",
+                own["im2col"],
+                limit=limit,
+            )
         # "auto" never picks winograd4x4 (float32 error an order of magnitude larger): not a rival
         rivals = {m: t for m, t in own.items() if m not in ("auto", "winograd4x4")}
         if "auto" in own and rivals:
             best = min((t, m) for m, t in rivals.items())
-            yield Row("conv2d", label, "auto forward", own["auto"], f"best own method ({best[1]})", best[0],
-                      limit=1.5)
+            yield Row(
+                "conv2d",
+                label,
+                "auto forward",
+                own["auto"],
+                f"best own method ({best[1]})",
+                best[0],
+                limit=1.5,
+            )
             yield benchmark_mode_row(conv, x, w, stride, padding, label, best, device)
 
 
@@ -162,14 +230,26 @@ def benchmark_mode_row(conv, x, w, stride, padding, label, best, device):
     functional.clear_benchmark_cache()
     previous = functional.benchmark_mode(True)
     try:
-        conv(x, w, stride=stride, padding=padding, method="auto")  # times the candidates once
+        # times the candidates once
+        conv(x, w, stride=stride, padding=padding, method="auto")
         (chosen,) = functional.benchmark_cache().values()
-        seconds = median_time(lambda: conv(x, w, stride=stride, padding=padding, method="auto"), device=device)
+        seconds = median_time(
+            lambda: conv(x, w, stride=stride, padding=padding, method="auto"),
+            device=device,
+        )
     finally:
         functional.benchmark_mode(previous)
         functional.clear_benchmark_cache()
-    return Row("conv2d", label, "auto forward, benchmark mode", seconds, f"best own method ({best[1]})", best[0],
-               limit=1.2, extra={"chosen": chosen})
+    return Row(
+        "conv2d",
+        label,
+        "auto forward, benchmark mode",
+        seconds,
+        f"best own method ({best[1]})",
+        best[0],
+        limit=1.2,
+        extra={"chosen": chosen},
+    )
 
 
 def small_resnet(layers="torch"):
@@ -187,8 +267,16 @@ def small_resnet(layers="torch"):
         for parent in list(model.modules()):
             for name, child in parent.named_children():
                 if type(child) is torch.nn.Conv2d:
-                    conv = cknn.Conv2d(child.in_channels, child.out_channels, child.kernel_size, child.stride,
-                                       child.padding, child.dilation, child.groups, child.bias is not None)
+                    conv = cknn.Conv2d(
+                        child.in_channels,
+                        child.out_channels,
+                        child.kernel_size,
+                        child.stride,
+                        child.padding,
+                        child.dilation,
+                        child.groups,
+                        child.bias is not None,
+                    )
                     conv.load_state_dict(child.state_dict())
                     setattr(parent, name, conv)
     return model
@@ -199,10 +287,17 @@ def training(device, quick):
     try:
         from coursekit import data, models, train
     except ImportError as err:
-        yield skipped("training", "model2", "coursekit layers", "torch.nn layers", f"not available ({err})")
+        yield skipped(
+            "training",
+            "model2",
+            "coursekit layers",
+            "torch.nn layers",
+            f"not available ({err})",
+        )
         return
     dataset = data.digits(split="train")
-    valid = torch.utils.data.Subset(data.digits(split="test"), range(64))  # tiny: the epoch's cost is training
+    # tiny: the epoch's cost is training
+    valid = torch.utils.data.Subset(data.digits(split="test"), range(64))
     if quick:
         dataset = torch.utils.data.Subset(dataset, range(256))
     builders = {"model2": models.model2, "small ResNet (depth 8)": small_resnet}
@@ -212,14 +307,30 @@ def training(device, quick):
             try:
                 model = build(layers=layers).to(device)
             except (TypeError, AttributeError, ImportError) as err:
-                yield skipped("training", name, f"{layers} layers", "", f"cannot build ({err})")
+                yield skipped(
+                    "training", name, f"{layers} layers", "", f"cannot build ({err})"
+                )
                 break
 
             def epoch(model=model):
-                train.fit(model, dataset, valid, epochs=1, device=device, progress=False)
+                train.fit(
+                    model, dataset, valid, epochs=1, device=device, progress=False
+                )
 
-            rates[layers] = len(dataset) / median_time(epoch, min_total=0.0, max_repeat=3, device=device)
+            rates[layers] = len(dataset) / median_time(
+                epoch, min_total=0.0, max_repeat=3, device=device
+            )
         if len(rates) == 2:
-            yield Row("training", f"{name} one epoch [{device}]", "coursekit layers", 1 / rates["coursekit"],
-                      "torch.nn layers", 1 / rates["torch"], limit=2.0 if name == "model2" else None,
-                      extra={"images_per_s": rates["coursekit"], "reference_images_per_s": rates["torch"]})
+            yield Row(
+                "training",
+                f"{name} one epoch [{device}]",
+                "coursekit layers",
+                1 / rates["coursekit"],
+                "torch.nn layers",
+                1 / rates["torch"],
+                limit=2.0 if name == "model2" else None,
+                extra={
+                    "images_per_s": rates["coursekit"],
+                    "reference_images_per_s": rates["torch"],
+                },
+            )

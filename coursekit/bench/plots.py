@@ -15,8 +15,15 @@ def _series(rows, suite, pattern):
     out = {}
     for r in rows:
         match = re.fullmatch(pattern, r["case"])
-        if r["suite"] == suite and match and r["seconds"] is not None and r["status"] == "ok":
-            out.setdefault(r["subject"], []).append((float(match.group(1).replace(",", "")), r["seconds"]))
+        if (
+            r["suite"] == suite
+            and match
+            and r["seconds"] is not None
+            and r["status"] == "ok"
+        ):
+            out.setdefault(r["subject"], []).append(
+                (float(match.group(1).replace(",", "")), r["seconds"])
+            )
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -43,8 +50,14 @@ def plot_convolve(result, ax):
     cross = crossover(series.get("convolve direct", []), series.get("convolve fft", []))
     if cross:
         ax.axvline(cross, color="grey", linestyle=":")
-        ax.annotate(f"FFT wins from n = {int(cross)}", (cross, ax.get_ylim()[0]), rotation=90,
-                    va="bottom", ha="right", fontsize=8)
+        ax.annotate(
+            f"FFT wins from n = {int(cross)}",
+            (cross, ax.get_ylim()[0]),
+            rotation=90,
+            va="bottom",
+            ha="right",
+            fontsize=8,
+        )
     ax.set_xlabel("length n of both signals")
     ax.set_ylabel("median time (s)")
     ax.set_title("1-D convolution")
@@ -53,12 +66,21 @@ def plot_convolve(result, ax):
 
 def plot_integers(result, ax):
     """Log-log time against the number of decimal digits for exact integer products."""
-    rows = [r for r in result["rows"] if r["suite"] == "integers" and r["status"] == "ok"]
-    digits = [float(r["case"].split()[0].replace(",", "")) for r in rows if r["reference"] == "int *"]
+    rows = [
+        r for r in result["rows"] if r["suite"] == "integers" and r["status"] == "ok"
+    ]
+    digits = [
+        float(r["case"].split()[0].replace(",", ""))
+        for r in rows
+        if r["reference"] == "int *"
+    ]
     mine = [r["seconds"] for r in rows if r["reference"] == "int *"]
     python = [r["reference_seconds"] for r in rows if r["reference"] == "int *"]
-    gmp = [(float(r["case"].split()[0].replace(",", "")), r["reference_seconds"]) for r in rows
-           if r["reference"].startswith("gmpy2")]
+    gmp = [
+        (float(r["case"].split()[0].replace(",", "")), r["reference_seconds"])
+        for r in rows
+        if r["reference"].startswith("gmpy2")
+    ]
     ax.loglog(digits, python, "--", label="Python int *")
     ax.loglog(digits, mine, "-o", label="coursekit.multiply_integers", markersize=4)
     if gmp:
@@ -71,15 +93,30 @@ def plot_integers(result, ax):
 
 def plot_conv2d_ratios(result, ax, device="cpu"):
     """Bars of time / torch time for each conv2d method (forward) and shape; below 1 is faster than torch."""
-    rows = [r for r in result["rows"] if r["suite"] == "conv2d" and r["case"].endswith(f"[{device}]")
-            and r["subject"].endswith(" forward") and r["reference"] == "torch forward" and r["ratio"]]
+    rows = [
+        r
+        for r in result["rows"]
+        if r["suite"] == "conv2d"
+        and r["case"].endswith(f"[{device}]")
+        and r["subject"].endswith(" forward")
+        and r["reference"] == "torch forward"
+        and r["ratio"]
+    ]
     cases = list(dict.fromkeys(r["case"].rsplit(" [", 1)[0] for r in rows))
     methods = list(dict.fromkeys(r["subject"].split()[0] for r in rows))
     width = 0.8 / max(len(methods), 1)
     for i, method in enumerate(methods):
-        ratios = {r["case"].rsplit(" [", 1)[0]: r["ratio"] for r in rows if r["subject"].split()[0] == method}
-        ax.barh([j + i * width for j in range(len(cases))], [ratios.get(c, 0) for c in cases], height=width,
-                label=method)
+        ratios = {
+            r["case"].rsplit(" [", 1)[0]: r["ratio"]
+            for r in rows
+            if r["subject"].split()[0] == method
+        }
+        ax.barh(
+            [j + i * width for j in range(len(cases))],
+            [ratios.get(c, 0) for c in cases],
+            height=width,
+            label=method,
+        )
     ax.set_yticks([j + 0.4 - width / 2 for j in range(len(cases))], cases, fontsize=7)
     ax.set_xscale("log")
     ax.axvline(1.0, color="black", linewidth=0.8)
@@ -88,25 +125,50 @@ def plot_conv2d_ratios(result, ax, device="cpu"):
     if methods:
         ax.legend(fontsize=7)
     else:
-        ax.text(0.5, 0.5, f"no conv2d forward timings on {device} in this run", ha="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            f"no conv2d forward timings on {device} in this run",
+            ha="center",
+            transform=ax.transAxes,
+        )
 
 
 def plot_fft(result, ax):
     """Log-log time against length: the from-scratch FFT (radix-2 and Bluestein) and numpy.fft."""
-    rows = [r for r in result["rows"] if r["suite"] == "fft" and r["status"] == "ok" and r["seconds"]]
+    rows = [
+        r
+        for r in result["rows"]
+        if r["suite"] == "fft" and r["status"] == "ok" and r["seconds"]
+    ]
     if not rows:
-        ax.text(0.5, 0.5, "no FFT timings in this run", ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, "no FFT timings in this run", ha="center", transform=ax.transAxes
+        )
         return
     for kind, marker in (("radix-2", "o"), ("Bluestein", "s")):
-        points = sorted((float(re.match(r"n=([\d,]+)", r["case"]).group(1).replace(",", "")), r)
-                        for r in rows if kind in r["case"])
+        points = sorted(
+            (float(re.match(r"n=([\d,]+)", r["case"]).group(1).replace(",", "")), r)
+            for r in rows
+            if kind in r["case"]
+        )
         if points:
             sizes = [n for n, _ in points]
-            ax.loglog(sizes, [r["seconds"] for _, r in points], f"-{marker}", markersize=4,
-                      label=f"coursekit.fft.fft ({kind})")
-            ax.loglog(sizes, [r["reference_seconds"] for _, r in points], f"--{marker}", markersize=4,
-                      label=f"numpy.fft.fft ({kind} lengths)", fillstyle="none")
+            ax.loglog(
+                sizes,
+                [r["seconds"] for _, r in points],
+                f"-{marker}",
+                markersize=4,
+                label=f"coursekit.fft.fft ({kind})",
+            )
+            ax.loglog(
+                sizes,
+                [r["reference_seconds"] for _, r in points],
+                f"--{marker}",
+                markersize=4,
+                label=f"numpy.fft.fft ({kind} lengths)",
+                fillstyle="none",
+            )
     ax.set_xlabel("length n")
     ax.set_ylabel("median time (s)")
     ax.set_title("The FFT from scratch against NumPy's")
@@ -115,15 +177,29 @@ def plot_fft(result, ax):
 
 def plot_winograd(result, ax, device="cpu"):
     """Bars of the Winograd methods' forward time over im2col's, per 3x3 layer; below 1 Winograd is faster."""
-    rows = [r for r in result["rows"] if r["suite"] == "conv2d" and r["case"].endswith(f"[{device}]")
-            and r["reference"] == "im2col forward" and r["ratio"]]
+    rows = [
+        r
+        for r in result["rows"]
+        if r["suite"] == "conv2d"
+        and r["case"].endswith(f"[{device}]")
+        and r["reference"] == "im2col forward"
+        and r["ratio"]
+    ]
     cases = list(dict.fromkeys(r["case"].rsplit(" [", 1)[0] for r in rows))
     methods = list(dict.fromkeys(r["subject"].split()[0] for r in rows))
     width = 0.8 / max(len(methods), 1)
     for i, method in enumerate(methods):
-        ratios = {r["case"].rsplit(" [", 1)[0]: r["ratio"] for r in rows if r["subject"].split()[0] == method}
-        ax.barh([j + i * width for j in range(len(cases))], [ratios.get(c, 0) for c in cases], height=width,
-                label=method)
+        ratios = {
+            r["case"].rsplit(" [", 1)[0]: r["ratio"]
+            for r in rows
+            if r["subject"].split()[0] == method
+        }
+        ax.barh(
+            [j + i * width for j in range(len(cases))],
+            [ratios.get(c, 0) for c in cases],
+            height=width,
+            label=method,
+        )
     ax.set_yticks([j + 0.4 - width / 2 for j in range(len(cases))], cases, fontsize=7)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xlabel(f"time / coursekit im2col time ({device}; < 1 is faster)")
@@ -131,4 +207,10 @@ def plot_winograd(result, ax, device="cpu"):
     if methods:
         ax.legend(fontsize=7)
     else:
-        ax.text(0.5, 0.5, f"no Winograd timings on {device} in this run", ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            f"no Winograd timings on {device} in this run",
+            ha="center",
+            transform=ax.transAxes,
+        )

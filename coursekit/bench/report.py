@@ -21,8 +21,10 @@ def _verdict(row):
 def table(rows, machine):
     """Format rows as a fixed-width text table preceded by the machine description."""
     lines = ["Machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()), ""]
-    header = f"{'suite':<12} {'case':<34} {'subject':<26} {'time':>10} {'reference':<28} {'ref time':>10} " \
-             f"{'ratio':>7} {'target':>7} {'':<6}"
+    header = (
+        f"{'suite':<12} {'case':<34} {'subject':<26} {'time':>10} {'reference':<28} {'ref time':>10} "
+        f"{'ratio':>7} {'target':>7} {'':<6}"
+    )
     lines += [header, "-" * len(header)]
     for r in rows:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}"
@@ -41,4 +43,8 @@ def table(rows, machine):
 
 def write_json(path, rows, machine, mode):
     with open(path, "w") as f:
-        json.dump({"machine": machine, "mode": mode, "rows": [r.to_dict() for r in rows]}, f, indent=1)
+        json.dump(
+            {"machine": machine, "mode": mode, "rows": [r.to_dict() for r in rows]},
+            f,
+            indent=1,
+        )

@@ -22,7 +22,9 @@ def _get(name):
 
 def _close(a, b, rtol=1e-7):
     scale = max(float(np.max(np.abs(b))), 1e-300)
-    return a.shape == b.shape and np.max(np.abs(a - b)) <= rtol * scale * max(1, np.sqrt(b.size))
+    return a.shape == b.shape and np.max(np.abs(a - b)) <= rtol * scale * max(
+        1, np.sqrt(b.size)
+    )
 
 
 def convolve_1d(quick):
@@ -31,10 +33,16 @@ def convolve_1d(quick):
 
     convolve = _get("convolve")
     rng = np.random.default_rng(0)
-    equal = [16, 256, 4096] if quick else [16, 64, 256, 1024, 2048, 4096, 16384, 65536, 262144, 1_000_000]
+    equal = (
+        [16, 256, 4096]
+        if quick
+        else [16, 64, 256, 1024, 2048, 4096, 16384, 65536, 262144, 1_000_000]
+    )
     filters = [3, 31] if quick else [3, 11, 31, 101]
     long = 20_000 if quick else 1_000_000
-    cases = [(f"n={n}", n, n) for n in equal] + [(f"long {long} * k={k}", long, k) for k in filters]
+    cases = [(f"n={n}", n, n) for n in equal] + [
+        (f"long {long} * k={k}", long, k) for k in filters
+    ]
     for case, p, q in cases:
         x, h = rng.standard_normal(p), rng.standard_normal(q)
         refs = {"scipy.signal.fftconvolve": lambda: scipy.signal.fftconvolve(x, h)}
@@ -49,22 +57,45 @@ def convolve_1d(quick):
             ("scipy.signal.convolve", lambda: scipy.signal.convolve(x, h)),
             ("scipy.signal.oaconvolve", lambda: scipy.signal.oaconvolve(x, h)),
         ):
-            yield Row("convolve", case, name, median_time(fn), best_name, ref_times[best_name])
+            yield Row(
+                "convolve", case, name, median_time(fn), best_name, ref_times[best_name]
+            )
         if isinstance(convolve, Exception):
-            yield skipped("convolve", case, "coursekit.convolve", best_name, f"not available ({convolve})")
+            yield skipped(
+                "convolve",
+                case,
+                "coursekit.convolve",
+                best_name,
+                f"not available ({convolve})",
+            )
             continue
         for method in ("auto", "direct", "fft"):
             subject = f"convolve {method}"
             if method == "direct" and p * q > DIRECT_LIMIT:
-                yield skipped("convolve", case, subject, best_name, "O(n^2): too slow to time")
+                yield skipped(
+                    "convolve", case, subject, best_name, "O(n^2): too slow to time"
+                )
                 continue
             result = np.asarray(convolve(x, h, method=method))
             if not _close(result, expected):
-                yield failed("convolve", case, subject, best_name, "result differs from scipy.signal.fftconvolve")
+                yield failed(
+                    "convolve",
+                    case,
+                    subject,
+                    best_name,
+                    "result differs from scipy.signal.fftconvolve",
+                )
                 continue
             seconds = median_time(lambda m=method: convolve(x, h, method=m))
-            yield Row("convolve", case, subject, seconds, best_name, ref_times[best_name],
-                      limit=1.3 if method == "auto" else None)
+            yield Row(
+                "convolve",
+                case,
+                subject,
+                seconds,
+                best_name,
+                ref_times[best_name],
+                limit=1.3 if method == "auto" else None,
+            )
 
 
 def fft_convolve_nd(quick):
@@ -77,19 +108,40 @@ def fft_convolve_nd(quick):
     images = [128] if quick else [256, 512, 1024, 2048]
     kernels = [3, 15] if quick else [3, 15, 31, 63]
     cases = [(f"1-D n={n}, k=n/10", (n,), (max(n // 10, 1),)) for n in sizes_1d]
-    cases += [(f"2-D {s}x{s} * {k}x{k}", (s, s), (k, k)) for s in images for k in kernels]
+    cases += [
+        (f"2-D {s}x{s} * {k}x{k}", (s, s), (k, k)) for s in images for k in kernels
+    ]
     for case, xs, hs in cases:
         x, h = rng.standard_normal(xs), rng.standard_normal(hs)
         ref = median_time(lambda: scipy.signal.fftconvolve(x, h))
         if isinstance(fft_convolve, Exception):
-            yield skipped("fft_convolve", case, "coursekit.fft_convolve", "scipy.signal.fftconvolve",
-                          f"not available ({fft_convolve})")
+            yield skipped(
+                "fft_convolve",
+                case,
+                "coursekit.fft_convolve",
+                "scipy.signal.fftconvolve",
+                f"not available ({fft_convolve})",
+            )
             continue
         if not _close(np.asarray(fft_convolve(x, h)), scipy.signal.fftconvolve(x, h)):
-            yield failed("fft_convolve", case, "fft_convolve", "scipy.signal.fftconvolve", "result differs")
+            yield failed(
+                "fft_convolve",
+                case,
+                "fft_convolve",
+                "scipy.signal.fftconvolve",
+                "result differs",
+            )
             continue
         seconds = median_time(lambda: fft_convolve(x, h))
-        yield Row("fft_convolve", case, "fft_convolve", seconds, "scipy.signal.fftconvolve", ref, limit=1.5)
+        yield Row(
+            "fft_convolve",
+            case,
+            "fft_convolve",
+            seconds,
+            "scipy.signal.fftconvolve",
+            ref,
+            limit=1.5,
+        )
 
 
 def _random_int(digits, rng):
@@ -105,24 +157,48 @@ def integers(quick):
         import gmpy2
     except ImportError:
         gmpy2 = None
-    for digits in [1000, 10_000, 100_000] if quick else [1000, 10_000, 100_000, 1_000_000]:
+    for digits in (
+        [1000, 10_000, 100_000] if quick else [1000, 10_000, 100_000, 1_000_000]
+    ):
         a, b = _random_int(digits, rng), _random_int(digits, rng)
         case = f"{digits:,} digits"
         expected = a * b
         ref = median_time(lambda: a * b, min_total=0.5, max_repeat=5)
         if isinstance(multiply, Exception):
-            yield skipped("integers", case, "multiply_integers", "int *", f"not available ({multiply})")
+            yield skipped(
+                "integers",
+                case,
+                "multiply_integers",
+                "int *",
+                f"not available ({multiply})",
+            )
             continue
         if multiply(a, b) != expected:
-            yield failed("integers", case, "multiply_integers", "int *", "product is not exact")
+            yield failed(
+                "integers", case, "multiply_integers", "int *", "product is not exact"
+            )
             continue
         seconds = median_time(lambda: multiply(a, b), min_total=0.5, max_repeat=5)
-        yield Row("integers", case, "multiply_integers", seconds, "int *", ref,
-                  limit=0.1 if digits >= 1_000_000 else None)
+        yield Row(
+            "integers",
+            case,
+            "multiply_integers",
+            seconds,
+            "int *",
+            ref,
+            limit=0.1 if digits >= 1_000_000 else None,
+        )
         if gmpy2 is not None:
             ga, gb = gmpy2.mpz(a), gmpy2.mpz(b)
             gmp = median_time(lambda: ga * gb, min_total=0.5, max_repeat=5)
-            yield Row("integers", case, "multiply_integers", seconds, "gmpy2 (GMP): the limit", gmp)
+            yield Row(
+                "integers",
+                case,
+                "multiply_integers",
+                seconds,
+                "gmpy2 (GMP): the limit",
+                gmp,
+            )
 
 
 def fft_1d(quick):
@@ -144,11 +220,21 @@ def fft_1d(quick):
         x = rng.standard_normal(n) + 1j * rng.standard_normal(n)
         ref = median_time(lambda x=x: np.fft.fft(x))
         if isinstance(ckfft, Exception):
-            yield skipped("fft", case, "coursekit.fft.fft", "numpy.fft.fft", f"not available ({ckfft})")
+            yield skipped(
+                "fft",
+                case,
+                "coursekit.fft.fft",
+                "numpy.fft.fft",
+                f"not available ({ckfft})",
+            )
             continue
         if not _close(ckfft.fft(x), np.fft.fft(x), rtol=1e-12):
-            yield failed("fft", case, "coursekit.fft.fft", "numpy.fft.fft", "result differs")
+            yield failed(
+                "fft", case, "coursekit.fft.fft", "numpy.fft.fft", "result differs"
+            )
             continue
         seconds = median_time(lambda x=x: ckfft.fft(x))
         limit = 10.0 if n >= 4096 and n & (n - 1) == 0 else None
-        yield Row("fft", case, "coursekit.fft.fft", seconds, "numpy.fft.fft", ref, limit=limit)
+        yield Row(
+            "fft", case, "coursekit.fft.fft", seconds, "numpy.fft.fft", ref, limit=limit
+        )

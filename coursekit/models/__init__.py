@@ -10,14 +10,19 @@ architectures, one module each, network in network (``nin``) and DenseNet
 5386
 """
 
-from .small import ImageClassifier, lenet5, model1, model2
 from .alexnet import alexnet
 from .densenet import densenet121, densenet_small
 from .googlenet import googlenet
 from .nin import nin
-from .weights import classify_imagenet, imagenet_categories, load_torchvision_weights, pretrained
 from .resnet import resnet18, resnet34, resnet50, resnet_small
+from .small import ImageClassifier, lenet5, model1, model2
 from .vgg import vgg11, vgg16, vgg19
+from .weights import (
+    classify_imagenet,
+    imagenet_categories,
+    load_torchvision_weights,
+    pretrained,
+)
 
 __all__ = [
     "ImageClassifier",

@@ -34,6 +34,12 @@ def check_input(input, channels, size=None):
     ValueError: input must have shape (N, 1, H, W); got (2, 3, 8, 8)
     """
     shape = tuple(input.shape)
-    if len(shape) != 4 or shape[1] != channels or (size is not None and shape[2:] != tuple(size)):
-        wanted = ", ".join(str(e) for e in ("N", channels) + (tuple(size) if size else ("H", "W")))
+    if (
+        len(shape) != 4
+        or shape[1] != channels
+        or (size is not None and shape[2:] != tuple(size))
+    ):
+        wanted = ", ".join(
+            str(e) for e in ("N", channels) + (tuple(size) if size else ("H", "W"))
+        )
         raise ValueError(f"input must have shape ({wanted}); got {shape}")

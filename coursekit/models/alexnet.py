@@ -54,7 +54,9 @@ class AlexNet(nn.Module):
     alexnet : the builder. Book section 6.1, "ImageNet and AlexNet".
     """
 
-    def __init__(self, num_classes=1000, variant="paper", dropout=0.5, device=None, dtype=None):
+    def __init__(
+        self, num_classes=1000, variant="paper", dropout=0.5, device=None, dtype=None
+    ):
         super().__init__()
         num_classes = check_num_classes(num_classes)
         self.variant = check_option(variant, "variant", VARIANTS)
@@ -63,26 +65,38 @@ class AlexNet(nn.Module):
             # the paper's normalization: a / (k + alpha * sum a^2)^beta; torch divides alpha by size
             lrn = dict(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)
             self.features = nn.Sequential(
-                nn.Conv2d(3, 96, kernel_size=11, stride=4, padding=2, **f),  # N,96,55,55
+                nn.Conv2d(
+                    3, 96, kernel_size=11, stride=4, padding=2, **f
+                ),  # N,96,55,55
                 nn.ReLU(inplace=True),
                 nn.LocalResponseNorm(**lrn),
                 nn.MaxPool2d(kernel_size=3, stride=2),  # N,96,27,27
-                nn.Conv2d(96, 256, kernel_size=5, padding=2, groups=2, **f),  # N,256,27,27
+                nn.Conv2d(
+                    96, 256, kernel_size=5, padding=2, groups=2, **f
+                ),  # N,256,27,27
                 nn.ReLU(inplace=True),
                 nn.LocalResponseNorm(**lrn),
                 nn.MaxPool2d(kernel_size=3, stride=2),  # N,256,13,13
-                nn.Conv2d(256, 384, kernel_size=3, padding=1, **f),  # N,384,13,13: both GPUs talk here
+                nn.Conv2d(
+                    256, 384, kernel_size=3, padding=1, **f
+                ),  # N,384,13,13: both GPUs talk here
                 nn.ReLU(inplace=True),
-                nn.Conv2d(384, 384, kernel_size=3, padding=1, groups=2, **f),  # N,384,13,13
+                nn.Conv2d(
+                    384, 384, kernel_size=3, padding=1, groups=2, **f
+                ),  # N,384,13,13
                 nn.ReLU(inplace=True),
-                nn.Conv2d(384, 256, kernel_size=3, padding=1, groups=2, **f),  # N,256,13,13
+                nn.Conv2d(
+                    384, 256, kernel_size=3, padding=1, groups=2, **f
+                ),  # N,256,13,13
                 nn.ReLU(inplace=True),
                 nn.MaxPool2d(kernel_size=3, stride=2),  # N,256,6,6
             )
             self.avgpool = nn.Identity()
         else:
             self.features = nn.Sequential(
-                nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2, **f),  # N,64,55,55
+                nn.Conv2d(
+                    3, 64, kernel_size=11, stride=4, padding=2, **f
+                ),  # N,64,55,55
                 nn.ReLU(inplace=True),
                 nn.MaxPool2d(kernel_size=3, stride=2),  # N,64,27,27
                 nn.Conv2d(64, 192, kernel_size=5, padding=2, **f),  # N,192,27,27
@@ -156,4 +170,10 @@ def alexnet(num_classes=1000, variant="paper", dropout=0.5, device=None, dtype=N
     >>> alexnet(num_classes=10, device="meta")(torch.empty(2, 3, 224, 224, device="meta")).shape
     torch.Size([2, 10])
     """
-    return AlexNet(num_classes=num_classes, variant=variant, dropout=dropout, device=device, dtype=dtype)
+    return AlexNet(
+        num_classes=num_classes,
+        variant=variant,
+        dropout=dropout,
+        device=device,
+        dtype=dtype,
+    )

@@ -51,10 +51,14 @@ class DenseLayer(nn.Module):
         inner = bn_size * growth_rate
         self.norm1 = kinds.BatchNorm2d(in_channels, **factory)
         self.relu1 = nn.ReLU(inplace=True)
-        self.conv1 = kinds.Conv2d(in_channels, inner, 1, bias=False, **kinds.options, **factory)
+        self.conv1 = kinds.Conv2d(
+            in_channels, inner, 1, bias=False, **kinds.options, **factory
+        )
         self.norm2 = kinds.BatchNorm2d(inner, **factory)
         self.relu2 = nn.ReLU(inplace=True)
-        self.conv2 = kinds.Conv2d(inner, growth_rate, 3, padding=1, bias=False, **kinds.options, **factory)
+        self.conv2 = kinds.Conv2d(
+            inner, growth_rate, 3, padding=1, bias=False, **kinds.options, **factory
+        )
 
     def forward(self, features):
         x = torch.cat(features, 1)  # N,in,H,W
@@ -75,7 +79,9 @@ class DenseBlock(nn.ModuleDict):
     def __init__(self, num_layers, in_channels, growth_rate, bn_size, kinds, factory):
         super().__init__()
         for i in range(num_layers):
-            layer = DenseLayer(in_channels + i * growth_rate, growth_rate, bn_size, kinds, factory)
+            layer = DenseLayer(
+                in_channels + i * growth_rate, growth_rate, bn_size, kinds, factory
+            )
             self.add_module(f"denselayer{i + 1}", layer)
 
     def forward(self, input):
@@ -92,7 +98,12 @@ class Transition(nn.Sequential):
         super().__init__()
         self.add_module("norm", kinds.BatchNorm2d(in_channels, **factory))
         self.add_module("relu", nn.ReLU(inplace=True))
-        self.add_module("conv", kinds.Conv2d(in_channels, out_channels, 1, bias=False, **kinds.options, **factory))
+        self.add_module(
+            "conv",
+            kinds.Conv2d(
+                in_channels, out_channels, 1, bias=False, **kinds.options, **factory
+            ),
+        )
         self.add_module("pool", kinds.AvgPool2d(2, stride=2))
 
 
@@ -129,8 +140,20 @@ class DenseNet(nn.Module):
         connected networks".
     """
 
-    def __init__(self, growth_rate, block_config, num_init_features, bn_size=4, num_classes=1000, in_channels=3,
-                 small_input=False, layers="torch", method=None, device=None, dtype=None):
+    def __init__(
+        self,
+        growth_rate,
+        block_config,
+        num_init_features,
+        bn_size=4,
+        num_classes=1000,
+        in_channels=3,
+        small_input=False,
+        layers="torch",
+        method=None,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         growth_rate = check_int(growth_rate, "growth_rate", minimum=1)
         block_config = [check_int(n, "block_config", minimum=1) for n in block_config]
@@ -141,22 +164,54 @@ class DenseNet(nn.Module):
         kinds = layer_classes(layers, method)
         f = {"device": device, "dtype": dtype}
         if small_input:
-            stem = [("conv0", kinds.Conv2d(in_channels, num_init_features, 3, padding=1, bias=False,
-                                           **kinds.options, **f))]
+            stem = [
+                (
+                    "conv0",
+                    kinds.Conv2d(
+                        in_channels,
+                        num_init_features,
+                        3,
+                        padding=1,
+                        bias=False,
+                        **kinds.options,
+                        **f,
+                    ),
+                )
+            ]
         else:
-            stem = [("conv0", kinds.Conv2d(in_channels, num_init_features, 7, stride=2, padding=3, bias=False,
-                                           **kinds.options, **f))]
-        stem += [("norm0", kinds.BatchNorm2d(num_init_features, **f)), ("relu0", nn.ReLU(inplace=True))]
+            stem = [
+                (
+                    "conv0",
+                    kinds.Conv2d(
+                        in_channels,
+                        num_init_features,
+                        7,
+                        stride=2,
+                        padding=3,
+                        bias=False,
+                        **kinds.options,
+                        **f,
+                    ),
+                )
+            ]
+        stem += [
+            ("norm0", kinds.BatchNorm2d(num_init_features, **f)),
+            ("relu0", nn.ReLU(inplace=True)),
+        ]
         if not small_input:
             stem.append(("pool0", kinds.MaxPool2d(3, stride=2, padding=1)))
         self.features = nn.Sequential(OrderedDict(stem))
         channels = num_init_features
         for i, num_layers in enumerate(block_config):
-            self.features.add_module(f"denseblock{i + 1}",
-                                     DenseBlock(num_layers, channels, growth_rate, bn_size, kinds, f))
+            self.features.add_module(
+                f"denseblock{i + 1}",
+                DenseBlock(num_layers, channels, growth_rate, bn_size, kinds, f),
+            )
             channels += num_layers * growth_rate
             if i != len(block_config) - 1:
-                self.features.add_module(f"transition{i + 1}", Transition(channels, channels // 2, kinds, f))
+                self.features.add_module(
+                    f"transition{i + 1}", Transition(channels, channels // 2, kinds, f)
+                )
                 channels //= 2
         self.features.add_module("norm5", kinds.BatchNorm2d(channels, **f))
         self.relu = nn.ReLU(inplace=True)
@@ -206,11 +261,23 @@ def densenet121(num_classes=1000, device=None, dtype=None):
     >>> list(densenet121(device="meta").state_dict())[-4:]
     ['features.norm5.running_var', 'features.norm5.num_batches_tracked', 'classifier.weight', 'classifier.bias']
     """
-    return DenseNet(32, (6, 12, 24, 16), 64, num_classes=num_classes, device=device, dtype=dtype)
+    return DenseNet(
+        32, (6, 12, 24, 16), 64, num_classes=num_classes, device=device, dtype=dtype
+    )
 
 
-def densenet_small(num_classes=10, growth_rate=8, block_config=(3, 3, 3), num_init_features=16, bn_size=4,
-                   in_channels=1, layers="torch", method=None, device=None, dtype=None):
+def densenet_small(
+    num_classes=10,
+    growth_rate=8,
+    block_config=(3, 3, 3),
+    num_init_features=16,
+    bn_size=4,
+    in_channels=1,
+    layers="torch",
+    method=None,
+    device=None,
+    dtype=None,
+):
     """A DenseNet for small images such as the 28x28 digits (32,350 parameters by default).
 
     A 3x3 convolution to ``num_init_features`` channels, then blocks at 28x28, 14x14 and
@@ -256,5 +323,16 @@ def densenet_small(num_classes=10, growth_rate=8, block_config=(3, 3, 3), num_in
     >>> net(torch.zeros(2, 1, 28, 28)).shape
     torch.Size([2, 10])
     """
-    return DenseNet(growth_rate, block_config, num_init_features, bn_size, num_classes, in_channels,
-                    small_input=True, layers=layers, method=method, device=device, dtype=dtype)
+    return DenseNet(
+        growth_rate,
+        block_config,
+        num_init_features,
+        bn_size,
+        num_classes,
+        in_channels,
+        small_input=True,
+        layers=layers,
+        method=method,
+        device=device,
+        dtype=dtype,
+    )

@@ -20,7 +20,9 @@ from torch import nn
 
 from ._checks import check_input, check_num_classes
 
-GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"])
+GoogLeNetOutputs = namedtuple(
+    "GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"]
+)
 
 # name -> (in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj), table 1 of the paper
 INCEPTIONS = {
@@ -41,7 +43,9 @@ class BasicConv2d(nn.Module):
 
     def __init__(self, in_channels, out_channels, device=None, dtype=None, **kwargs):
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, bias=False, device=device, dtype=dtype, **kwargs)
+        self.conv = nn.Conv2d(
+            in_channels, out_channels, bias=False, device=device, dtype=dtype, **kwargs
+        )
         self.bn = nn.BatchNorm2d(out_channels, eps=0.001, device=device, dtype=dtype)
 
     def forward(self, input):
@@ -54,7 +58,18 @@ class Inception(nn.Module):
     Output channels: ``ch1x1 + ch3x3 + ch5x5 + pool_proj``; height and width are kept.
     """
 
-    def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj, device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        ch1x1,
+        ch3x3red,
+        ch3x3,
+        ch5x5red,
+        ch5x5,
+        pool_proj,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         f = {"device": device, "dtype": dtype}
         self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1, **f)
@@ -64,7 +79,9 @@ class Inception(nn.Module):
         )
         self.branch3 = nn.Sequential(
             BasicConv2d(in_channels, ch5x5red, kernel_size=1, **f),
-            BasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1, **f),  # 3x3, as torchvision
+            BasicConv2d(
+                ch5x5red, ch5x5, kernel_size=3, padding=1, **f
+            ),  # 3x3, as torchvision
         )
         self.branch4 = nn.Sequential(
             nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
@@ -72,7 +89,12 @@ class Inception(nn.Module):
         )
 
     def forward(self, input):
-        branches = [self.branch1(input), self.branch2(input), self.branch3(input), self.branch4(input)]
+        branches = [
+            self.branch1(input),
+            self.branch2(input),
+            self.branch3(input),
+            self.branch4(input),
+        ]
         return torch.cat(branches, 1)  # N,ch1x1+ch3x3+ch5x5+pool_proj,H,W
 
 
@@ -117,11 +139,15 @@ class GoogLeNet(nn.Module):
     googlenet : the builder. Book section 6.4, "GoogLeNet and the Inception module".
     """
 
-    def __init__(self, num_classes=1000, aux_logits=False, dropout=0.2, device=None, dtype=None):
+    def __init__(
+        self, num_classes=1000, aux_logits=False, dropout=0.2, device=None, dtype=None
+    ):
         super().__init__()
         num_classes = check_num_classes(num_classes)
         if not isinstance(aux_logits, bool):
-            raise TypeError(f"aux_logits must be a bool; got {type(aux_logits).__name__} {aux_logits!r}")
+            raise TypeError(
+                f"aux_logits must be a bool; got {type(aux_logits).__name__} {aux_logits!r}"
+            )
         f = {"device": device, "dtype": dtype}
         self.aux_logits = aux_logits
         self.conv1 = BasicConv2d(3, 64, kernel_size=7, stride=2, padding=3, **f)
@@ -132,7 +158,13 @@ class GoogLeNet(nn.Module):
         self.inception3a = Inception(*INCEPTIONS["inception3a"], **f)
         self.inception3b = Inception(*INCEPTIONS["inception3b"], **f)
         self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        for name in ("inception4a", "inception4b", "inception4c", "inception4d", "inception4e"):
+        for name in (
+            "inception4a",
+            "inception4b",
+            "inception4c",
+            "inception4d",
+            "inception4e",
+        ):
             setattr(self, name, Inception(*INCEPTIONS[name], **f))
         self.maxpool4 = nn.MaxPool2d(2, stride=2, ceil_mode=True)
         self.inception5a = Inception(*INCEPTIONS["inception5a"], **f)
@@ -197,4 +229,10 @@ def googlenet(num_classes=1000, aux_logits=False, dropout=0.2, device=None, dtyp
     >>> googlenet(device="meta")(torch.empty(1, 3, 224, 224, device="meta")).shape
     torch.Size([1, 1000])
     """
-    return GoogLeNet(num_classes=num_classes, aux_logits=aux_logits, dropout=dropout, device=device, dtype=dtype)
+    return GoogLeNet(
+        num_classes=num_classes,
+        aux_logits=aux_logits,
+        dropout=dropout,
+        device=device,
+        dtype=dtype,
+    )

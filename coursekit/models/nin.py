@@ -46,8 +46,11 @@ def _block(kinds, channels, kernel_size, f, batch_norm, last_relu=True):
     layers = []
     for i, (a, b, k) in enumerate(((c_in, c1, kernel_size), (c1, c2, 1), (c2, c3, 1))):
         activated = i < 2 or last_relu
-        normed = batch_norm and activated  # a batch norm's shift replaces the convolution's bias
-        layers.append(kinds.Conv2d(a, b, k, padding=k // 2, bias=not normed, **kinds.options, **f))
+        # a batch norm's shift replaces the convolution's bias
+        normed = batch_norm and activated
+        layers.append(
+            kinds.Conv2d(a, b, k, padding=k // 2, bias=not normed, **kinds.options, **f)
+        )
         if normed:
             layers.append(kinds.BatchNorm2d(b, **f))
         if activated:
@@ -55,8 +58,15 @@ def _block(kinds, channels, kernel_size, f, batch_norm, last_relu=True):
     return nn.Sequential(*layers)
 
 
-def nin(num_classes=10, in_channels=1, batch_norm=False, layers="torch", method=None, device=None,
-        dtype=None):
+def nin(
+    num_classes=10,
+    in_channels=1,
+    batch_norm=False,
+    layers="torch",
+    method=None,
+    device=None,
+    dtype=None,
+):
     """Network in network for 28x28 digits: three NiN blocks and global average pooling (104,266 parameters).
 
     Each block with its output shape ``(C, H, W)`` for a 28x28 input::
@@ -121,7 +131,9 @@ def nin(num_classes=10, in_channels=1, batch_norm=False, layers="torch", method=
     num_classes = check_num_classes(num_classes)
     in_channels = check_int(in_channels, "in_channels", minimum=1)
     if not isinstance(batch_norm, bool):
-        raise TypeError(f"batch_norm must be a bool; got {type(batch_norm).__name__} {batch_norm!r}")
+        raise TypeError(
+            f"batch_norm must be a bool; got {type(batch_norm).__name__} {batch_norm!r}"
+        )
     kinds = layer_classes(layers, method)
     f = {"device": device, "dtype": dtype}
     net = OrderedDict(
@@ -129,7 +141,9 @@ def nin(num_classes=10, in_channels=1, batch_norm=False, layers="torch", method=
         pool1=kinds.MaxPool2d(3, stride=2, padding=1),  # N,32,H/2,W/2
         block2=_block(kinds, (32, 64, 64, 64), 5, f, batch_norm),  # N,64,H/2,W/2
         pool2=kinds.MaxPool2d(3, stride=2, padding=1),  # N,64,H/4,W/4
-        block3=_block(kinds, (64, 64, 64, num_classes), 3, f, batch_norm, last_relu=False),  # N,num_classes,H/4,W/4
+        block3=_block(
+            kinds, (64, 64, 64, num_classes), 3, f, batch_norm, last_relu=False
+        ),  # N,num_classes,H/4,W/4
         gap=nn.AdaptiveAvgPool2d((1, 1)),  # N,num_classes,1,1
         flatten=nn.Flatten(),  # N,num_classes
     )

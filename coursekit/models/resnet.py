@@ -22,7 +22,15 @@ from ._checks import check_input, check_num_classes
 
 
 def _conv(in_channels, out_channels, kernel_size, stride=1, **f):
-    return nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2, bias=False, **f)
+    return nn.Conv2d(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=stride,
+        padding=kernel_size // 2,
+        bias=False,
+        **f,
+    )
 
 
 class BasicBlock(nn.Module):
@@ -41,16 +49,32 @@ class BasicBlock(nn.Module):
 
     expansion = 1
 
-    def __init__(self, in_channels, out_channels, stride=1, residual=True, batch_norm=True, device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        stride=1,
+        residual=True,
+        batch_norm=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         f = {"device": device, "dtype": dtype}
-        norm = (lambda c: nn.BatchNorm2d(c, **f)) if batch_norm else (lambda c: nn.Identity())
-        self.conv1 = _conv(in_channels, out_channels, 3, stride, **f)  # N,out,H/stride,W/stride
+        norm = (
+            (lambda c: nn.BatchNorm2d(c, **f))
+            if batch_norm
+            else (lambda c: nn.Identity())
+        )
+        # N,out,H/stride,W/stride
+        self.conv1 = _conv(in_channels, out_channels, 3, stride, **f)
         self.bn1 = norm(out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = _conv(out_channels, out_channels, 3, **f)
         self.bn2 = norm(out_channels)
-        self.downsample = _shortcut(in_channels, out_channels, stride, residual, norm, f)
+        self.downsample = _shortcut(
+            in_channels, out_channels, stride, residual, norm, f
+        )
         self.residual = residual
 
     def forward(self, input):
@@ -86,7 +110,9 @@ class Bottleneck(nn.Module):
         self.conv3 = _conv(planes, out_channels, 1, **f)  # N,4*planes,H/stride,W/stride
         self.bn3 = nn.BatchNorm2d(out_channels, **f)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = _shortcut(in_channels, out_channels, stride, True, lambda c: nn.BatchNorm2d(c, **f), f)
+        self.downsample = _shortcut(
+            in_channels, out_channels, stride, True, lambda c: nn.BatchNorm2d(c, **f), f
+        )
 
     def forward(self, input):
         out = self.relu(self.bn1(self.conv1(input)))
@@ -100,7 +126,9 @@ def _shortcut(in_channels, out_channels, stride, residual, norm, f):
     """The projection (1x1 convolution and norm) a shortcut needs when the shape changes, else None."""
     if not residual or (stride == 1 and in_channels == out_channels):
         return None
-    return nn.Sequential(_conv(in_channels, out_channels, 1, stride, **f), norm(out_channels))
+    return nn.Sequential(
+        _conv(in_channels, out_channels, 1, stride, **f), norm(out_channels)
+    )
 
 
 class ResNet(nn.Module):
@@ -127,7 +155,9 @@ class ResNet(nn.Module):
         super().__init__()
         num_classes = check_num_classes(num_classes)
         f = {"device": device, "dtype": dtype}
-        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False, **f)
+        self.conv1 = nn.Conv2d(
+            3, 64, kernel_size=7, stride=2, padding=3, bias=False, **f
+        )
         self.bn1 = nn.BatchNorm2d(64, **f)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
@@ -136,7 +166,9 @@ class ResNet(nn.Module):
             stage = []
             for b in range(blocks):
                 stride = 2 if i > 0 and b == 0 else 1
-                stage.append(block(in_channels, planes, stride, device=device, dtype=dtype))
+                stage.append(
+                    block(in_channels, planes, stride, device=device, dtype=dtype)
+                )
                 in_channels = planes * block.expansion
             setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
@@ -237,8 +269,17 @@ class SmallResNet(nn.Module):
     output ``(N, num_classes)``.
     """
 
-    def __init__(self, depth, num_classes=10, residual=True, width=8, in_channels=1, batch_norm=True,
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        depth,
+        num_classes=10,
+        residual=True,
+        width=8,
+        in_channels=1,
+        batch_norm=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         depth = check_int(depth, "depth", minimum=8)
         if (depth - 2) % 6:
@@ -248,7 +289,9 @@ class SmallResNet(nn.Module):
         self.in_channels = check_int(in_channels, "in_channels", minimum=1)
         for name, flag in (("residual", residual), ("batch_norm", batch_norm)):
             if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {flag!r}")
+                raise TypeError(
+                    f"{name} must be a bool; got {type(flag).__name__} {flag!r}"
+                )
         f = {"device": device, "dtype": dtype}
         self.conv1 = _conv(in_channels, width, 3, **f)
         self.bn1 = nn.BatchNorm2d(width, **f) if batch_norm else nn.Identity()
@@ -258,7 +301,11 @@ class SmallResNet(nn.Module):
             stage = []
             for b in range((depth - 2) // 6):
                 stride = 2 if i > 0 and b == 0 else 1
-                stage.append(BasicBlock(channels, width * 2**i, stride, residual, batch_norm, **f))
+                stage.append(
+                    BasicBlock(
+                        channels, width * 2**i, stride, residual, batch_norm, **f
+                    )
+                )
                 channels = width * 2**i
             setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
@@ -273,8 +320,16 @@ class SmallResNet(nn.Module):
         return self.fc(x)  # N,num_classes
 
 
-def resnet_small(depth, num_classes=10, residual=True, width=8, in_channels=1, batch_norm=True,
-                 device=None, dtype=None):
+def resnet_small(
+    depth,
+    num_classes=10,
+    residual=True,
+    width=8,
+    in_channels=1,
+    batch_norm=True,
+    device=None,
+    dtype=None,
+):
     """A ResNet (or, with ``residual=False``, its plain twin) for 28x28 digits.
 
     Book section 6.5 trains ``resnet_small(depth, residual=False)`` and
@@ -320,5 +375,13 @@ def resnet_small(depth, num_classes=10, residual=True, width=8, in_channels=1, b
     >>> sum(isinstance(m, nn.Conv2d) for m in resnet_small(20, residual=False).modules())
     19
     """
-    return SmallResNet(depth, num_classes=num_classes, residual=residual, width=width, in_channels=in_channels,
-                       batch_norm=batch_norm, device=device, dtype=dtype)
+    return SmallResNet(
+        depth,
+        num_classes=num_classes,
+        residual=residual,
+        width=width,
+        in_channels=in_channels,
+        batch_norm=batch_norm,
+        device=device,
+        dtype=dtype,
+    )

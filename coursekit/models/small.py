@@ -11,7 +11,7 @@ then computes the same outputs.
 from collections import OrderedDict
 from types import SimpleNamespace
 
-import torch
+import torch  # noqa: F401 (the doctests use it)
 from torch import nn
 
 from .._validation import check_option
@@ -88,13 +88,25 @@ def layer_classes(layers, method=None):
     layers = check_option(layers, "layers", LAYERS)
     if layers == "torch":
         if method is not None:
-            raise ValueError(f"method applies only to layers='coursekit'; got method={method!r} with layers='torch'")
-        return SimpleNamespace(Conv2d=nn.Conv2d, MaxPool2d=nn.MaxPool2d, AvgPool2d=nn.AvgPool2d,
-                               BatchNorm2d=nn.BatchNorm2d, options={})
+            raise ValueError(
+                f"method applies only to layers='coursekit'; got method={method!r} with layers='torch'"
+            )
+        return SimpleNamespace(
+            Conv2d=nn.Conv2d,
+            MaxPool2d=nn.MaxPool2d,
+            AvgPool2d=nn.AvgPool2d,
+            BatchNorm2d=nn.BatchNorm2d,
+            options={},
+        )
     from .. import nn as cknn
 
-    return SimpleNamespace(Conv2d=cknn.Conv2d, MaxPool2d=cknn.MaxPool2d, AvgPool2d=cknn.AvgPool2d,
-                           BatchNorm2d=cknn.BatchNorm2d, options={} if method is None else {"method": method})
+    return SimpleNamespace(
+        Conv2d=cknn.Conv2d,
+        MaxPool2d=cknn.MaxPool2d,
+        AvgPool2d=cknn.AvgPool2d,
+        BatchNorm2d=cknn.BatchNorm2d,
+        options={} if method is None else {"method": method},
+    )
 
 
 def model1(device=None, dtype=None):

@@ -17,8 +17,49 @@ from ._checks import check_input, check_num_classes
 # channels of each 3x3 convolution; "M" is a 2x2 max pooling
 CONFIGS = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
-    19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+    16: [
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        "M",
+    ],
+    19: [
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+    ],
 }
 
 
@@ -45,12 +86,24 @@ class VGG(nn.Module):
     vgg11, vgg16, vgg19 : the builders. Book section 6.2, "VGG and receptive fields".
     """
 
-    def __init__(self, depth, num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=None):
+    def __init__(
+        self,
+        depth,
+        num_classes=1000,
+        batch_norm=False,
+        dropout=0.5,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if depth not in CONFIGS:
-            raise ValueError(f"depth must be one of {', '.join(map(str, CONFIGS))}; got {depth!r}")
+            raise ValueError(
+                f"depth must be one of {', '.join(map(str, CONFIGS))}; got {depth!r}"
+            )
         if not isinstance(batch_norm, bool):
-            raise TypeError(f"batch_norm must be a bool; got {type(batch_norm).__name__} {batch_norm!r}")
+            raise TypeError(
+                f"batch_norm must be a bool; got {type(batch_norm).__name__} {batch_norm!r}"
+            )
         num_classes = check_num_classes(num_classes)
         f = {"device": device, "dtype": dtype}
         layers = []
@@ -59,7 +112,8 @@ class VGG(nn.Module):
             if v == "M":
                 layers.append(nn.MaxPool2d(kernel_size=2, stride=2))  # N,C,H/2,W/2
                 continue
-            layers.append(nn.Conv2d(in_channels, v, kernel_size=3, padding=1, **f))  # N,v,H,W
+            # N,v,H,W
+            layers.append(nn.Conv2d(in_channels, v, kernel_size=3, padding=1, **f))
             if batch_norm:
                 layers.append(nn.BatchNorm2d(v, **f))
             layers.append(nn.ReLU(inplace=True))
@@ -84,7 +138,9 @@ class VGG(nn.Module):
         return self.classifier(x)  # N,num_classes
 
 
-def vgg(depth, num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=None):
+def vgg(
+    depth, num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=None
+):
     """Build VGG-11, VGG-16 or VGG-19 (torchvision's layout).
 
     Parameters
@@ -120,7 +176,14 @@ def vgg(depth, num_classes=1000, batch_norm=False, dropout=0.5, device=None, dty
     >>> sum(isinstance(m, nn.Conv2d) for m in vgg(19, device="meta").modules())
     16
     """
-    return VGG(depth, num_classes=num_classes, batch_norm=batch_norm, dropout=dropout, device=device, dtype=dtype)
+    return VGG(
+        depth,
+        num_classes=num_classes,
+        batch_norm=batch_norm,
+        dropout=dropout,
+        device=device,
+        dtype=dtype,
+    )
 
 
 def vgg11(num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=None):
@@ -131,7 +194,14 @@ def vgg11(num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=No
     >>> sum(p.numel() for p in vgg11(device="meta").parameters())
     132863336
     """
-    return vgg(11, num_classes=num_classes, batch_norm=batch_norm, dropout=dropout, device=device, dtype=dtype)
+    return vgg(
+        11,
+        num_classes=num_classes,
+        batch_norm=batch_norm,
+        dropout=dropout,
+        device=device,
+        dtype=dtype,
+    )
 
 
 def vgg16(num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=None):
@@ -142,7 +212,14 @@ def vgg16(num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=No
     >>> sum(p.numel() for p in vgg16(device="meta").parameters())
     138357544
     """
-    return vgg(16, num_classes=num_classes, batch_norm=batch_norm, dropout=dropout, device=device, dtype=dtype)
+    return vgg(
+        16,
+        num_classes=num_classes,
+        batch_norm=batch_norm,
+        dropout=dropout,
+        device=device,
+        dtype=dtype,
+    )
 
 
 def vgg19(num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=None):
@@ -153,4 +230,11 @@ def vgg19(num_classes=1000, batch_norm=False, dropout=0.5, device=None, dtype=No
     >>> sum(p.numel() for p in vgg19(device="meta").parameters())
     143667240
     """
-    return vgg(19, num_classes=num_classes, batch_norm=batch_norm, dropout=dropout, device=device, dtype=dtype)
+    return vgg(
+        19,
+        num_classes=num_classes,
+        batch_norm=batch_norm,
+        dropout=dropout,
+        device=device,
+        dtype=dtype,
+    )

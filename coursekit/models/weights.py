@@ -88,8 +88,12 @@ def load_torchvision_weights(model, state_dict):
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if not hasattr(state_dict, "items") or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
-        raise TypeError(f"state_dict must be a mapping of names to tensors; got {type(state_dict).__name__}")
+    if not hasattr(state_dict, "items") or not all(
+        isinstance(v, torch.Tensor) for v in state_dict.values()
+    ):
+        raise TypeError(
+            f"state_dict must be a mapping of names to tensors; got {type(state_dict).__name__}"
+        )
     ours = [k for k in model.state_dict() if not k.endswith(_COUNTER)]
     theirs = [k for k in state_dict if not k.endswith(_COUNTER)]
     if len(ours) != len(theirs):
@@ -109,7 +113,12 @@ def load_torchvision_weights(model, state_dict):
     counters_ours = [k for k in target if k.endswith(_COUNTER)]
     counters_theirs = [k for k in state_dict if k.endswith(_COUNTER)]
     if len(counters_ours) == len(counters_theirs):
-        loaded.update({mine: state_dict[their] for mine, their in zip(counters_ours, counters_theirs)})
+        loaded.update(
+            {
+                mine: state_dict[their]
+                for mine, their in zip(counters_ours, counters_theirs)
+            }
+        )
     model.load_state_dict(loaded)
     return model
 
@@ -183,7 +192,9 @@ def pretrained(name, download=False, device=None):
                 f"with coursekit.models.pretrained({name!r}, download=True), or from a terminal: "
                 f"python -m coursekit.models.weights {name} --download"
             )
-        torch.hub.download_url_to_file(weights.url, path, hash_prefix=None, progress=True)
+        torch.hub.download_url_to_file(
+            weights.url, path, hash_prefix=None, progress=True
+        )
     state_dict = torch.load(path, map_location="cpu", weights_only=True)
     kwargs = {"variant": "torchvision"} if name == "alexnet" else {}
     model = load_torchvision_weights(getattr(models, name)(**kwargs), state_dict)
@@ -246,11 +257,20 @@ def classify_imagenet(model, image, top=5):
     top = check_int(top, "top", minimum=1)
     if top > 1000:
         raise ValueError(f"top must be <= 1000; got {top}")
-    image = image if isinstance(image, torch.Tensor) else torch.from_numpy(np.array(image, dtype=np.float32))
+    image = (
+        image
+        if isinstance(image, torch.Tensor)
+        else torch.from_numpy(np.array(image, dtype=np.float32))
+    )
     if image.dim() != 3 or image.shape[-1] != 3:
         raise ValueError(f"image must have shape (H, W, 3); got {tuple(image.shape)}")
-    preprocess = v2.Compose([v2.Resize(256, antialias=True), v2.CenterCrop(224),
-                             v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    preprocess = v2.Compose(
+        [
+            v2.Resize(256, antialias=True),
+            v2.CenterCrop(224),
+            v2.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        ]
+    )
     parameter = next(model.parameters(), None)
     x = preprocess(image.permute(2, 0, 1).float())  # 3,224,224
     if parameter is not None:
@@ -268,19 +288,35 @@ def classify_imagenet(model, image, top=5):
 
 def main(argv=None):
     """Classify matplotlib's Grace Hopper photograph with a pretrained network; print (and record) the answer."""
-    parser = argparse.ArgumentParser(prog="python -m coursekit.models.weights", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m coursekit.models.weights", description=main.__doc__
+    )
     parser.add_argument("name", choices=sorted(WEIGHTS))
-    parser.add_argument("--download", action="store_true", help="download the weights if they are not cached")
-    parser.add_argument("--json", help="write the network's name and its top-5 answer to this file")
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="download the weights if they are not cached",
+    )
+    parser.add_argument(
+        "--json", help="write the network's name and its top-5 answer to this file"
+    )
     args = parser.parse_args(argv)
     from .. import data
 
-    answer = classify_imagenet(pretrained(args.name, download=args.download), data.photo("grace_hopper"))
+    answer = classify_imagenet(
+        pretrained(args.name, download=args.download), data.photo("grace_hopper")
+    )
     for label, p in answer:
         print(f"{p:7.2%}  {label}")
     if args.json:
-        record = {"network": args.name, "weights": WEIGHTS[args.name], "torch": torch.__version__,
-                  "torchvision": import_torchvision().__version__, "photo": "grace_hopper", "top5": answer}
+        record = {
+            "network": args.name,
+            "weights": WEIGHTS[args.name],
+            "torch": torch.__version__,
+            "torchvision": import_torchvision().__version__,
+            "photo": "grace_hopper",
+            "top5": answer,
+        }
         with open(args.json, "w") as f:
             json.dump(record, f, indent=1)
     return answer

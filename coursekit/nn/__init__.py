@@ -9,4 +9,13 @@ from . import functional
 from .batchnorm import BatchNorm2d
 from .modules import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, MaxUnpool2d
 
-__all__ = ["AvgPool2d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "MaxUnpool2d", "functional"]
+__all__ = [
+    "AvgPool2d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "MaxPool2d",
+    "MaxUnpool2d",
+    "functional",
+]

@@ -37,9 +37,13 @@ def check_like(t, name, input):
     """Check that tensor ``t`` has the dtype and the device of ``input``."""
     check_tensor(t, name)
     if t.dtype != input.dtype:
-        raise TypeError(f"{name} must have the dtype of input ({input.dtype}); got {t.dtype}")
+        raise TypeError(
+            f"{name} must have the dtype of input ({input.dtype}); got {t.dtype}"
+        )
     if t.device != input.device:
-        raise ValueError(f"{name} must be on the device of input ({input.device}); got {t.device}")
+        raise ValueError(
+            f"{name} must be on the device of input ({input.device}); got {t.device}"
+        )
     return t
 
 
@@ -53,7 +57,9 @@ def check_size_pair(value, name, minimum):
     """
     if isinstance(value, (tuple, list)):
         if len(value) not in (1, 2):
-            raise ValueError(f"{name} must be an int or a tuple of one or two ints; got {value!r}")
+            raise ValueError(
+                f"{name} must be an int or a tuple of one or two ints; got {value!r}"
+            )
         value = tuple(value) * (3 - len(value))  # (p,) -> (p, p)
     return check_pair(value, name, minimum)
 
@@ -71,8 +77,12 @@ def check_padding_pair(value, name="padding"):
 def check_dtype(input, op, complex=True):
     """Raise ``TypeError`` unless ``input`` is floating, integer or, if ``complex``, complex; never bool."""
     if input.dtype == torch.bool or (input.is_complex() and not complex):
-        accepted = "floating, complex or integer" if complex else "real (floating or integer)"
-        raise TypeError(f"{op} takes a {accepted} input; got input of dtype {input.dtype}")
+        accepted = (
+            "floating, complex or integer" if complex else "real (floating or integer)"
+        )
+        raise TypeError(
+            f"{op} takes a {accepted} input; got input of dtype {input.dtype}"
+        )
     return input
 
 

@@ -55,7 +55,9 @@ def benchmark_mode(enabled=None):
     previous = _state["enabled"]
     if enabled is not None:
         if not isinstance(enabled, bool):
-            raise TypeError(f"enabled must be a bool; got {type(enabled).__name__} {enabled!r}")
+            raise TypeError(
+                f"enabled must be a bool; got {type(enabled).__name__} {enabled!r}"
+            )
         _state["enabled"] = enabled
     return previous
 
@@ -115,7 +117,11 @@ def candidates(kernel_size, stride, dilation):
     methods = ("im2col", "fft")
     if kernel_size[0] * kernel_size[1] <= 9:
         methods += ("direct",)
-    if tuple(kernel_size) == (3, 3) and tuple(stride) == (1, 1) and tuple(dilation) == (1, 1):
+    if (
+        tuple(kernel_size) == (3, 3)
+        and tuple(stride) == (1, 1)
+        and tuple(dilation) == (1, 1)
+    ):
         methods += ("winograd",)
     return methods
 

@@ -39,7 +39,9 @@ from ._checks import check_tensor
 def _check_number(value, name, low, high=None):
     """``value`` as a float in ``[low, high]`` (no upper bound when ``high`` is None)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number; got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a number; got {type(value).__name__} {value!r}"
+        )
     if not (low <= value and (high is None or value <= high)):
         bounds = f"between {low} and {high}" if high is not None else f">= {low}"
         raise ValueError(f"{name} must be {bounds}; got {value!r}")
@@ -58,9 +60,13 @@ def _check_per_channel(t, name, input):
             f"got {tuple(t.shape)}"
         )
     if t.dtype != input.dtype:
-        raise TypeError(f"{name} must have the dtype of input ({input.dtype}); got {t.dtype}")
+        raise TypeError(
+            f"{name} must have the dtype of input ({input.dtype}); got {t.dtype}"
+        )
     if t.device != input.device:
-        raise ValueError(f"{name} must be on the device of input ({input.device}); got {t.device}")
+        raise ValueError(
+            f"{name} must be on the device of input ({input.device}); got {t.device}"
+        )
     return t
 
 
@@ -73,12 +79,15 @@ class _BatchNorm(torch.autograd.Function):
     """Forward as in the module docstring; backward by :func:`batch_norm_backward`."""
 
     @staticmethod
-    def forward(ctx, input, weight, bias, running_mean, running_var, training, momentum, eps):
+    def forward(
+        ctx, input, weight, bias, running_mean, running_var, training, momentum, eps
+    ):
         dims = [0] + list(range(2, input.dim()))  # every dimension but the channels
         if training:
             M = input.numel() // input.shape[1]  # values per channel
             mean = input.mean(dims)  # C
-            var = (input - _per_channel(mean, input.dim())).square().mean(dims)  # C, biased
+            # C, biased
+            var = (input - _per_channel(mean, input.dim())).square().mean(dims)
             if running_mean is not None:
                 running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
             if running_var is not None:
@@ -86,7 +95,10 @@ class _BatchNorm(torch.autograd.Function):
         else:
             mean, var = running_mean.clone(), running_var
         invstd = torch.rsqrt(var + eps)  # C
-        normalized = (input - _per_channel(mean, input.dim())) * _per_channel(invstd, input.dim())  # like input
+        # like input
+        normalized = (input - _per_channel(mean, input.dim())) * _per_channel(
+            invstd, input.dim()
+        )
         out = normalized
         if weight is not None:
             out = out * _per_channel(weight, input.dim())
@@ -108,11 +120,24 @@ class _BatchNorm(torch.autograd.Function):
             grad_input if ctx.needs_input_grad[0] else None,
             grad_weight if weight is not None and ctx.needs_input_grad[1] else None,
             grad_bias if ctx.has_bias and ctx.needs_input_grad[2] else None,
-            None, None, None, None, None,
+            None,
+            None,
+            None,
+            None,
+            None,
         )
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-5,
+):
     """Batch normalization of each channel, as ``torch.nn.functional.batch_norm``.
 
     In training mode each channel is normalized with the mean and (biased) variance
@@ -175,7 +200,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     check_tensor(input, "input")
     if input.dim() < 2:
-        raise ValueError(f"input must have shape (N, C, ...), at least 2 dimensions; got {list(input.shape)}")
+        raise ValueError(
+            f"input must have shape (N, C, ...), at least 2 dimensions; got {list(input.shape)}"
+        )
     if not isinstance(training, bool):
         raise TypeError(f"training must be a bool; got {type(training).__name__}")
     running_mean = _check_per_channel(running_mean, "running_mean", input)
@@ -185,16 +212,22 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     momentum = _check_number(momentum, "momentum", 0.0, 1.0)
     eps = _check_number(eps, "eps", 0.0)
     if training and eps == 0.0:
-        raise ValueError("eps must be > 0 when training (a constant channel would divide 0 by 0); got 0.0")
+        raise ValueError(
+            "eps must be > 0 when training (a constant channel would divide 0 by 0); got 0.0"
+        )
     if training and input.numel() // max(input.shape[1], 1) <= 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input of size {list(input.shape)}")
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input of size {list(input.shape)}"
+        )
     if not training and (running_mean is None or running_var is None):
         raise ValueError(
             "running_mean and running_var are needed when training=False; got "
             f"running_mean={'a tensor' if running_mean is not None else None}, "
             f"running_var={'a tensor' if running_var is not None else None}"
         )
-    return _BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    return _BatchNorm.apply(
+        input, weight, bias, running_mean, running_var, training, momentum, eps
+    )
 
 
 def batch_norm_backward(grad_output, normalized, invstd, weight=None, training=True):
@@ -243,7 +276,11 @@ def batch_norm_backward(grad_output, normalized, invstd, weight=None, training=T
     >>> gx.flatten(), gw, gb
     (tensor([0., 0.]), tensor([-1.]), tensor([1.]))
     """
-    for t, name in ((grad_output, "grad_output"), (normalized, "normalized"), (invstd, "invstd")):
+    for t, name in (
+        (grad_output, "grad_output"),
+        (normalized, "normalized"),
+        (invstd, "invstd"),
+    ):
         check_tensor(t, name)
     if grad_output.shape != normalized.shape or normalized.dim() < 2:
         raise ValueError(
@@ -259,7 +296,9 @@ def batch_norm_backward(grad_output, normalized, invstd, weight=None, training=T
     if training:
         M = normalized.numel() // normalized.shape[1]  # values per channel
         centred = grad_output - _per_channel(grad_bias / M, normalized.dim())  # N,C,...
-        grad_input = (centred - normalized * _per_channel(grad_weight / M, normalized.dim()))
+        grad_input = centred - normalized * _per_channel(
+            grad_weight / M, normalized.dim()
+        )
     else:
         grad_input = grad_output
     return grad_input * _per_channel(scale, normalized.dim()), grad_weight, grad_bias
@@ -327,16 +366,32 @@ class BatchNorm2d(torch.nn.Module):
     _version = 2  # state_dicts of version 1 (torch < 0.4.1) have no num_batches_tracked
 
     def __init__(
-        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None,
-        *, bias=True,
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
     ):
         super().__init__()
         self.num_features = check_int(num_features, "num_features", minimum=1)
         self.eps = _check_number(eps, "eps", 0.0)
-        self.momentum = None if momentum is None else _check_number(momentum, "momentum", 0.0, 1.0)
-        for name, flag in (("affine", affine), ("track_running_stats", track_running_stats), ("bias", bias)):
+        self.momentum = (
+            None if momentum is None else _check_number(momentum, "momentum", 0.0, 1.0)
+        )
+        for name, flag in (
+            ("affine", affine),
+            ("track_running_stats", track_running_stats),
+            ("bias", bias),
+        ):
             if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {flag!r}")
+                raise TypeError(
+                    f"{name} must be a bool; got {type(flag).__name__} {flag!r}"
+                )
         self.affine = affine
         self.track_running_stats = track_running_stats
         factory = {"device": device, "dtype": dtype}
@@ -351,7 +406,9 @@ class BatchNorm2d(torch.nn.Module):
         if track_running_stats:
             self.register_buffer("running_mean", torch.zeros(num_features, **factory))
             self.register_buffer("running_var", torch.ones(num_features, **factory))
-            self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long, device=device))
+            self.register_buffer(
+                "num_batches_tracked", torch.tensor(0, dtype=torch.long, device=device)
+            )
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -375,31 +432,48 @@ class BatchNorm2d(torch.nn.Module):
     def forward(self, input):
         check_tensor(input, "input")
         if input.dim() != 4:
-            raise ValueError(f"BatchNorm2d expects 4-D input (N, C, H, W); got {input.dim()}-D input of size "
-                             f"{list(input.shape)}")
+            raise ValueError(
+                f"BatchNorm2d expects 4-D input (N, C, H, W); got {input.dim()}-D input of size "
+                f"{list(input.shape)}"
+            )
         if input.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm2d({self.num_features}) expects input with {self.num_features} channels; "
-                             f"got input of size {list(input.shape)}")
+            raise ValueError(
+                f"BatchNorm2d({self.num_features}) expects input with {self.num_features} channels; "
+                f"got input of size {list(input.shape)}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked)  # cumulative average
         use_batch = self.training or self.running_mean is None
-        keep = not self.training or self.track_running_stats  # statistics to read or to update
+        # statistics to read or to update
+        keep = not self.training or self.track_running_stats
         return batch_norm(
             input,
             self.running_mean if keep else None,
             self.running_var if keep else None,
-            self.weight, self.bias, use_batch, factor, self.eps,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
         )
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args, **kwargs):
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, *args, **kwargs
+    ):
         version = local_metadata.get("version")
         key = prefix + "num_batches_tracked"
-        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+        if (
+            (version is None or version < 2)
+            and self.track_running_stats
+            and key not in state_dict
+        ):
             state_dict[key] = torch.tensor(0, dtype=torch.long)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, *args, **kwargs)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, *args, **kwargs
+        )
 
     def extra_repr(self):
         return (

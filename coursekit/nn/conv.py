@@ -42,7 +42,7 @@ import math
 import torch
 
 from .. import _fft
-from .._validation import check_int, check_option, check_pair
+from .._validation import check_int, check_option
 from . import autotune, winograd
 from ._checks import (
     check_dtype,
@@ -67,9 +67,15 @@ def _columns(x, kernel_size, stride, dilation, groups, out_size):
     """The im2col matrix of a padded input, one per group: shape (G, N*oH*oW, kH*kW*C/G)."""
     N, C = x.shape[:2]  # batch, channels
     kH, kW = kernel_size
-    cols = windows(_channels_last(x), kernel_size, stride, dilation, out_size)  # N,C,oH,oW,kH,kW
-    cols = cols.unflatten(1, (groups, C // groups)).permute(1, 0, 3, 4, 5, 6, 2)  # G,N,oH,oW,kH,kW,Cg
-    return cols.reshape(groups, N * out_size[0] * out_size[1], kH * kW * (C // groups))  # G,M,K
+    cols = windows(
+        _channels_last(x), kernel_size, stride, dilation, out_size
+    )  # N,C,oH,oW,kH,kW
+    cols = cols.unflatten(1, (groups, C // groups)).permute(
+        1, 0, 3, 4, 5, 6, 2
+    )  # G,N,oH,oW,kH,kW,Cg
+    return cols.reshape(
+        groups, N * out_size[0] * out_size[1], kH * kW * (C // groups)
+    )  # G,M,K
 
 
 def _im2col(x, weight, stride, dilation, groups, out_size):
@@ -87,14 +93,23 @@ def _im2col(x, weight, stride, dilation, groups, out_size):
     blocks = list(_row_blocks(x, weight.shape, stride, dilation, out_size))
     if len(blocks) == 1:
         return _im2col_block(x, weight, stride, dilation, groups, out_size)
-    return torch.cat([_im2col_block(xb, weight, stride, dilation, groups, (r1 - r0, out_size[1]))
-                      for r0, r1, xb in blocks], dim=2)
+    return torch.cat(
+        [
+            _im2col_block(xb, weight, stride, dilation, groups, (r1 - r0, out_size[1]))
+            for r0, r1, xb in blocks
+        ],
+        dim=2,
+    )
 
 
 def _rows_per_block(device, batch, out_width, channels, kernel_size):
     """Output rows whose column matrix (``batch * rows * out_width`` by ``channels * kH * kW``) fits the budget."""
     budget = _COLUMN_BUDGET if device.type == "cpu" else _COLUMN_BUDGET_ACCELERATOR
-    return max(1, budget // max(1, batch * out_width * channels * kernel_size[0] * kernel_size[1]))  # 1 if empty
+    return max(
+        1,
+        budget
+        // max(1, batch * out_width * channels * kernel_size[0] * kernel_size[1]),
+    )  # 1 if empty
 
 
 def _row_blocks(x, weight_shape, stride, dilation, out_size):
@@ -110,8 +125,12 @@ def _row_blocks(x, weight_shape, stride, dilation, out_size):
         yield r0, r1, x[:, :, r0 * sH : (r1 - 1) * sH + dH * (kH - 1) + 1]
 
 
-_COLUMN_BUDGET = 2**22  # elements of the largest column matrix formed at once on a CPU (16 MB in float32)
-_COLUMN_BUDGET_ACCELERATOR = 2**27  # on a GPU, where large products pay and only memory limits them
+_COLUMN_BUDGET = (
+    2**22
+)  # elements of the largest column matrix formed at once on a CPU (16 MB in float32)
+_COLUMN_BUDGET_ACCELERATOR = (
+    2**27
+)  # on a GPU, where large products pay and only memory limits them
 
 
 def _im2col_block(x, weight, stride, dilation, groups, out_size):
@@ -119,13 +138,21 @@ def _im2col_block(x, weight, stride, dilation, groups, out_size):
     N, C = x.shape[:2]  # batch, channels
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
     if Cg < _FEW_CHANNELS:
-        cols = windows(x.contiguous(), (kH, kW), stride, dilation, out_size)  # N,C,oH,oW,kH,kW
-        cols = cols.unflatten(1, (groups, Cg)).permute(1, 2, 5, 6, 0, 3, 4)  # G,Cg,kH,kW,N,oH,oW
-        cols = cols.reshape(groups, Cg * kH * kW, N * out_size[0] * out_size[1])  # G,K,M
+        cols = windows(
+            x.contiguous(), (kH, kW), stride, dilation, out_size
+        )  # N,C,oH,oW,kH,kW
+        cols = cols.unflatten(1, (groups, Cg)).permute(
+            1, 2, 5, 6, 0, 3, 4
+        )  # G,Cg,kH,kW,N,oH,oW
+        cols = cols.reshape(
+            groups, Cg * kH * kW, N * out_size[0] * out_size[1]
+        )  # G,K,M
         out = torch.matmul(weight.reshape(groups, O // groups, -1), cols)  # G,Og,M
         return out.view(O, N, *out_size).transpose(0, 1)  # N,O,oH,oW
     cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
-    w = weight.view(groups, O // groups, Cg, kH, kW).permute(0, 3, 4, 2, 1)  # G,kH,kW,Cg,Og
+    w = weight.view(groups, O // groups, Cg, kH, kW).permute(
+        0, 3, 4, 2, 1
+    )  # G,kH,kW,Cg,Og
     out = torch.matmul(cols, w.reshape(groups, kH * kW * Cg, O // groups))  # G,M,Og
     out = out.permute(1, 0, 2).reshape(N, *out_size, O)  # N,oH,oW,O
     return out.permute(0, 3, 1, 2)  # N,O,oH,oW
@@ -138,14 +165,18 @@ def _direct(x, weight, stride, dilation, groups, out_size):
     """Cross-correlation as a sum over kernel offsets of (strided slice) x (channel matrix)."""
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
     (sH, sW), (dH, dW), (oH, oW) = stride, dilation, out_size
-    xs = _channels_last(x).permute(0, 2, 3, 1).unflatten(3, (groups, Cg))  # N,Hp,Wp,G,Cg
+    xs = (
+        _channels_last(x).permute(0, 2, 3, 1).unflatten(3, (groups, Cg))
+    )  # N,Hp,Wp,G,Cg
     w = weight.view(groups, O // groups, Cg, kH, kW)  # G,Og,Cg,kH,kW
     out = 0
     for i in range(kH):
         for j in range(kW):
             rows = slice(i * dH, i * dH + (oH - 1) * sH + 1, sH)
             cols = slice(j * dW, j * dW + (oW - 1) * sW + 1, sW)
-            out = out + torch.einsum("nhwgc,goc->nhwgo", xs[:, rows, cols], w[..., i, j])  # N,oH,oW,G,Og
+            out = out + torch.einsum(
+                "nhwgc,goc->nhwgo", xs[:, rows, cols], w[..., i, j]
+            )  # N,oH,oW,G,Og
     return out.flatten(3).permute(0, 3, 1, 2)  # N,O,oH,oW
 
 
@@ -176,10 +207,15 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
     eH, eW = h.shape[-2:]
     fH, fW = _fft.fast_length(Hp), _fft.fast_length(Wp)
     real = not x.is_complex()
-    fft2, fft_w, ifft2 = (torch.fft.rfft2, torch.fft.rfft, torch.fft.irfft2) if real else (
-        torch.fft.fft2, torch.fft.fft, torch.fft.ifft2)
+    fft2, fft_w, ifft2 = (
+        (torch.fft.rfft2, torch.fft.rfft, torch.fft.irfft2)
+        if real
+        else (torch.fft.fft2, torch.fft.fft, torch.fft.ifft2)
+    )
     # frequencies stored (column, row): the kernel's FFT along H then runs on contiguous rows
-    X = fft2(x, s=(fH, fW)).transpose(-2, -1).unflatten(1, (groups, Cg))  # N,G,Cg,fW/2+1,fH
+    X = (
+        fft2(x, s=(fH, fW)).transpose(-2, -1).unflatten(1, (groups, Cg))
+    )  # N,G,Cg,fW/2+1,fH
     H = torch.fft.fft(fft_w(h, n=fW).transpose(-2, -1), n=fH)  # O,Cg,fW/2+1,fH
     H = H.unflatten(0, (groups, O // groups))  # G,Og,Cg,fW/2+1,fH
     if N >= 8:  # a batched matrix product per frequency pays off
@@ -190,7 +226,9 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
             Y = Y.addcmul_(X[:, :, None, c], H[None, :, :, c])  # N,G,Og,fW/2+1,fH
     y = ifft2(Y.flatten(1, 2).transpose(-2, -1), s=(fH, fW))  # N,O,fH,fW
     (sH, sW), (oH, oW) = stride, out_size
-    return y[..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW]  # N,O,oH,oW
+    return y[
+        ..., eH - 1 : eH + (oH - 1) * sH : sH, eW - 1 : eW + (oW - 1) * sW : sW
+    ]  # N,O,oH,oW
 
 
 def _weight_grad(x, dy, weight_shape, stride, dilation, groups):
@@ -198,8 +236,15 @@ def _weight_grad(x, dy, weight_shape, stride, dilation, groups):
     O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
     grad = 0
     for r0, r1, xb in _row_blocks(x, weight_shape, stride, dilation, dy.shape[-2:]):
-        cols = _columns(xb, (kH, kW), stride, dilation, groups, (r1 - r0, dy.shape[-1]))  # G,M,K
-        dyb = dy[:, :, r0:r1].permute(0, 2, 3, 1).reshape(-1, groups, O // groups).transpose(0, 1)  # G,M,Og
+        cols = _columns(
+            xb, (kH, kW), stride, dilation, groups, (r1 - r0, dy.shape[-1])
+        )  # G,M,K
+        dyb = (
+            dy[:, :, r0:r1]
+            .permute(0, 2, 3, 1)
+            .reshape(-1, groups, O // groups)
+            .transpose(0, 1)
+        )  # G,M,Og
         grad = grad + torch.matmul(dyb.transpose(1, 2), cols)  # G,Og,K
     return grad.view(O, kH, kW, Cg).permute(0, 3, 1, 2).contiguous()  # O,Cg,kH,kW
 
@@ -221,23 +266,35 @@ def _input_grad(dy, weight, padded_size, stride, dilation, groups):
     grad = dy.new_zeros(N, *padded_size, groups, Cg)  # N,Hp,Wp,G,Cg
     rows = _rows_per_block(dy.device, N, oW, Cg * groups, (kH, kW))
     if -(-oH // rows) * kH * kW <= _MAX_SCATTERS:
-        w = weight.view(groups, Og, Cg, kH, kW).permute(0, 1, 3, 4, 2).reshape(groups, Og, -1)  # G,Og,K
+        w = (
+            weight.view(groups, Og, Cg, kH, kW)
+            .permute(0, 1, 3, 4, 2)
+            .reshape(groups, Og, -1)
+        )  # G,Og,K
         for r0 in range(0, oH, rows):
             r1 = min(r0 + rows, oH)
             d = dys[:, r0:r1].reshape(-1, groups, Og).transpose(0, 1)  # G,M,Og
-            g = torch.matmul(d, w).view(groups, N, r1 - r0, oW, kH, kW, Cg)  # G,N,h,oW,kH,kW,Cg
+            g = torch.matmul(d, w).view(
+                groups, N, r1 - r0, oW, kH, kW, Cg
+            )  # G,N,h,oW,kH,kW,Cg
             g = g.permute(1, 2, 3, 0, 4, 5, 6)  # N,h,oW,G,kH,kW,Cg
             for i in range(kH):
-                r = slice(r0 * sH + i * dH, r0 * sH + i * dH + (r1 - r0 - 1) * sH + 1, sH)
+                r = slice(
+                    r0 * sH + i * dH, r0 * sH + i * dH + (r1 - r0 - 1) * sH + 1, sH
+                )
                 for j in range(kW):
-                    grad[:, r, j * dW : j * dW + (oW - 1) * sW + 1 : sW] += g[:, :, :, :, i, j]
+                    grad[:, r, j * dW : j * dW + (oW - 1) * sW + 1 : sW] += g[
+                        :, :, :, :, i, j
+                    ]
     else:
         dys = dys.unflatten(3, (groups, Og))  # N,oH,oW,G,Og
         w = weight.view(groups, Og, Cg, kH, kW)  # G,Og,Cg,kH,kW
         for i in range(kH):
             r = slice(i * dH, i * dH + (oH - 1) * sH + 1, sH)
             for j in range(kW):
-                tap = torch.einsum("nhwgo,goc->nhwgc", dys, w[..., i, j])  # N,oH,oW,G,Cg
+                tap = torch.einsum(
+                    "nhwgo,goc->nhwgc", dys, w[..., i, j]
+                )  # N,oH,oW,G,Cg
                 grad[:, r, j * dW : j * dW + (oW - 1) * sW + 1 : sW] += tap
     return grad.flatten(3).permute(0, 3, 1, 2)  # N,C,Hp,Wp
 
@@ -267,7 +324,9 @@ class _Im2colCorrelation(torch.autograd.Function):
         stride, dilation, groups = ctx.options
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
-            grad_x = _input_grad(dy, weight.conj(), x.shape[-2:], stride, dilation, groups)
+            grad_x = _input_grad(
+                dy, weight.conj(), x.shape[-2:], stride, dilation, groups
+            )
         if ctx.needs_input_grad[1]:
             grad_w = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)
         return grad_x, grad_w, None, None, None, None
@@ -330,8 +389,13 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     'im2col'
     """
     input, _ = check_input(input, "conv2d")
-    weight, stride, padding4, dilation, groups = _check_conv(input, weight, None, stride, padding, dilation, groups)
-    padded = (input.shape[-2] + padding4[0] + padding4[1], input.shape[-1] + padding4[2] + padding4[3])
+    weight, stride, padding4, dilation, groups = _check_conv(
+        input, weight, None, stride, padding, dilation, groups
+    )
+    padded = (
+        input.shape[-2] + padding4[0] + padding4[1],
+        input.shape[-1] + padding4[2] + padding4[3],
+    )
     out_size = check_window_fits(padded, weight.shape[-2:], stride, dilation)
     return _choose("auto", input, weight, padded, out_size, groups)
 
@@ -358,7 +422,11 @@ def _choose(method, input, weight, padded, out_size, groups, auto=True):
     return method
 
 
-_TRANSFORMS = ("fft", "winograd", "winograd4x4")  # methods that mix every input of an image (or a tile)
+_TRANSFORMS = (
+    "fft",
+    "winograd",
+    "winograd4x4",
+)  # methods that mix every input of an image (or a tile)
 
 
 def _finite(*tensors):
@@ -367,7 +435,7 @@ def _finite(*tensors):
 
 
 def _cost_model(input_shape, weight_shape, padded, out_size, groups):
-    """"im2col" or "fft", whichever the flop-count model says is cheaper."""
+    """ "im2col" or "fft", whichever the flop-count model says is cheaper."""
     N, C = input_shape[:2]  # batch, channels
     O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
     L, K = out_size[0] * out_size[1], Cg * kH * kW  # output pixels, taps per output
@@ -388,7 +456,9 @@ def _single(value, name, minimum):
     """An int, or a 1-tuple of one int (as conv1d's arguments may be given)."""
     if isinstance(value, (tuple, list)):
         if len(value) != 1:
-            raise ValueError(f"{name} must be an int or a 1-tuple of an int; got {value!r}")
+            raise ValueError(
+                f"{name} must be an int or a 1-tuple of an int; got {value!r}"
+            )
         value = value[0]
     return check_int(value, name, minimum)
 
@@ -400,20 +470,29 @@ def _resolve_padding(padding, kernel_size, stride, dilation):
         if padding == "valid":
             return (0, 0, 0, 0)
         if stride != (1, 1):
-            raise ValueError(f"padding='same' is not supported for strided convolutions; got stride={stride}")
+            raise ValueError(
+                f"padding='same' is not supported for strided convolutions; got stride={stride}"
+            )
         pads = []
         for k, d in zip(kernel_size, dilation):
             total = d * (k - 1)
-            pads += [total // 2, total - total // 2]  # the extra one goes after, as in torch
+            pads += [
+                total // 2,
+                total - total // 2,
+            ]  # the extra one goes after, as in torch
         return tuple(pads)
     pH, pW = check_padding_pair(padding)
     return (pH, pH, pW, pW)
 
 
-def _check_conv(input, weight, bias, stride, padding, dilation, groups, transposed=False):
+def _check_conv(
+    input, weight, bias, stride, padding, dilation, groups, transposed=False
+):
     """Validate conv arguments for a batched ``input``; return them normalized."""
     check_dtype(input, "a convolution")
-    if input.device.type == "cuda" and not (input.is_floating_point() or input.is_complex()):
+    if input.device.type == "cuda" and not (
+        input.is_floating_point() or input.is_complex()
+    ):
         raise TypeError(
             f"input of dtype {input.dtype} is convolved on the CPU only, by every method (CUDA has no integer "
             f"matrix product); got it on {input.device}"
@@ -453,7 +532,9 @@ def _check_conv(input, weight, bias, stride, padding, dilation, groups, transpos
                 f"bias must be a 1-D tensor of {out_channels} elements (out_channels); got size {list(bias.shape)}"
             )
     kernel_size = (1, 1, *weight.shape[2:])[-2:]  # conv1d's kernel is 1 x k
-    padding4 = None if transposed else _resolve_padding(padding, kernel_size, stride, dilation)
+    padding4 = (
+        None if transposed else _resolve_padding(padding, kernel_size, stride, dilation)
+    )
     return weight, stride, padding4, dilation, groups
 
 
@@ -467,14 +548,35 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
     x = pad(input, padding4)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
     auto = method == "auto"
-    if auto and autotune.benchmark_mode() and x.is_floating_point() and x.numel() and weight.numel():
-        key = (tuple(x.shape), tuple(weight.shape), stride, dilation, groups, x.dtype, x.device)
+    if (
+        auto
+        and autotune.benchmark_mode()
+        and x.is_floating_point()
+        and x.numel()
+        and weight.numel()
+    ):
+        key = (
+            tuple(x.shape),
+            tuple(weight.shape),
+            stride,
+            dilation,
+            groups,
+            x.dtype,
+            x.device,
+        )
         methods = autotune.candidates(weight.shape[-2:], stride, dilation)
         method = autotune.fastest(  # time the methods once per configuration
-            lambda m: _IMPLEMENTATIONS[m](x, weight, stride, dilation, groups, out_size), methods, key, x.device
+            lambda m: _IMPLEMENTATIONS[m](
+                x, weight, stride, dilation, groups, out_size
+            ),
+            methods,
+            key,
+            x.device,
         )
     method = _choose(method, input, weight, x.shape[-2:], out_size, groups, auto)
-    out = _IMPLEMENTATIONS[method](x, weight, stride, dilation, groups, out_size)  # N,O,oH,oW
+    out = _IMPLEMENTATIONS[method](
+        x, weight, stride, dilation, groups, out_size
+    )  # N,O,oH,oW
     if bias is not None:
         out = out + bias.view(-1, 1, 1)
     return out.to(dtype) if half else out
@@ -485,7 +587,9 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
 _HALF_PRECISION = (torch.float16, torch.bfloat16)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"):
+def conv2d(
+    input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"
+):
     """2-D cross-correlation of a batch of images with a bank of kernels, as ``torch.nn.functional.conv2d``.
 
     ``out[n, o] = bias[o] + sum_c weight[o, c] * input[n, g(o) C/G + c]`` where ``*``
@@ -564,12 +668,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     """
     input, unbatched = check_input(input, "conv2d")
     method = check_option(method, "method", METHODS)
-    weight, stride, padding4, dilation, groups = _check_conv(input, weight, bias, stride, padding, dilation, groups)
+    weight, stride, padding4, dilation, groups = _check_conv(
+        input, weight, bias, stride, padding, dilation, groups
+    )
     out = _conv2d(input, weight, bias, stride, padding4, dilation, groups, method)
     return out[0] if unbatched else out
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"):
+def conv1d(
+    input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="im2col"
+):
     """1-D cross-correlation of a batch of signals, as ``torch.nn.functional.conv1d``.
 
     Computed as :func:`conv2d` of images of height 1.
@@ -615,9 +723,22 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     method = check_option(method, "method", METHODS)
     stride = (1, _single(stride, "stride", 1))
     dilation = (1, _single(dilation, "dilation", 1))
-    padding = padding if isinstance(padding, str) else (0, _single(padding, "padding", 0))
-    weight, stride, padding4, dilation, groups = _check_conv(input, weight, bias, stride, padding, dilation, groups)
-    out = _conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, stride, padding4, dilation, groups, method)
+    padding = (
+        padding if isinstance(padding, str) else (0, _single(padding, "padding", 0))
+    )
+    weight, stride, padding4, dilation, groups = _check_conv(
+        input, weight, bias, stride, padding, dilation, groups
+    )
+    out = _conv2d(
+        input.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        stride,
+        padding4,
+        dilation,
+        groups,
+        method,
+    )
     out = out.squeeze(2)  # N,O,oL
     return out[0] if unbatched else out
 
@@ -637,15 +758,30 @@ def _transposed(input, weight, stride, top_left, out_size, dilation, groups, met
     if (sH, sW) != (1, 1):
         z = input.new_zeros(N, O, (H - 1) * sH + 1, (W - 1) * sW + 1)
         z[..., ::sH, ::sW] = input  # N,O,(H-1)sH+1,(W-1)sW+1
-    w = weight.view(groups, Og, Cg, kH, kW).transpose(1, 2).reshape(groups * Cg, Og, kH, kW).flip((-2, -1))
+    w = (
+        weight.view(groups, Og, Cg, kH, kW)
+        .transpose(1, 2)
+        .reshape(groups * Cg, Og, kH, kW)
+        .flip((-2, -1))
+    )
     pads = []
-    for k, d, s, n, p, size in zip((kH, kW), (dH, dW), (sH, sW), (H, W), top_left, out_size):
+    for k, d, s, n, p, size in zip(
+        (kH, kW), (dH, dW), (sH, sW), (H, W), top_left, out_size
+    ):
         pads += [d * (k - 1) - p, size - (n - 1) * s - 1 + p]
     return _conv2d(z, w, None, (1, 1), tuple(pads), (dH, dW), groups, method)
 
 
 def conv_transpose2d(
-    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1, method="im2col"
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+    method="im2col",
 ):
     """Transposed convolution ("deconvolution"), as ``torch.nn.functional.conv_transpose2d``.
 
@@ -711,17 +847,30 @@ def conv_transpose2d(
         )
     out_size = [
         (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-        for n, s, p, d, k, op in zip(input.shape[-2:], stride, padding, dilation, weight.shape[-2:], output_padding)
+        for n, s, p, d, k, op in zip(
+            input.shape[-2:],
+            stride,
+            padding,
+            dilation,
+            weight.shape[-2:],
+            output_padding,
+        )
     ]
     if min(out_size) < 1:
-        raise ValueError(f"conv_transpose2d's output size would be {out_size}; it must be at least 1 x 1")
-    out = _transposed(input, weight, stride, padding, out_size, dilation, groups, method)
+        raise ValueError(
+            f"conv_transpose2d's output size would be {out_size}; it must be at least 1 x 1"
+        )
+    out = _transposed(
+        input, weight, stride, padding, out_size, dilation, groups, method
+    )
     if bias is not None:
         out = out + bias.view(-1, 1, 1)
     return out[0] if unbatched else out
 
 
-def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1):
+def conv2d_backward(
+    grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1
+):
     """Gradients of :func:`conv2d` by the explicit formulas, without autograd.
 
     With ``Y = conv2d(X, W, b)`` and ``dY`` the gradient of the loss with respect to ``Y``:
@@ -771,7 +920,9 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     tensor([4.])
     """
     input, unbatched = check_input(input, "conv2d")
-    weight, stride, padding4, dilation, groups = _check_conv(input, weight, None, stride, padding, dilation, groups)
+    weight, stride, padding4, dilation, groups = _check_conv(
+        input, weight, None, stride, padding, dilation, groups
+    )
     check_like(grad_output, "grad_output", input)
     x = pad(input, padding4)
     out_size = check_window_fits(x.shape[-2:], weight.shape[-2:], stride, dilation)
@@ -781,12 +932,26 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
         raise ValueError(
             f"grad_output must have the shape of conv2d's output {list(expected)}; got {list(grad_output.shape)}"
         )
-    dy, w = (grad_output.unsqueeze(0) if unbatched else grad_output), weight  # N,O,oH,oW
+    dy, w = (
+        (grad_output.unsqueeze(0) if unbatched else grad_output),
+        weight,
+    )  # N,O,oH,oW
     half = input.dtype in _HALF_PRECISION
     if half:
         dy, x, w = dy.float(), x.float(), w.float()
-    grad_input = _transposed(dy, w.conj(), stride, padding4[::2], input.shape[-2:], dilation, groups, "im2col")
-    grad_weight = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)  # O,Cg,kH,kW
+    grad_input = _transposed(
+        dy,
+        w.conj(),
+        stride,
+        padding4[::2],
+        input.shape[-2:],
+        dilation,
+        groups,
+        "im2col",
+    )
+    grad_weight = _weight_grad(
+        x.conj(), dy, weight.shape, stride, dilation, groups
+    )  # O,Cg,kH,kW
     grad_bias = dy.sum((0, 2, 3))  # O
     grads = (grad_input[0] if unbatched else grad_input), grad_weight, grad_bias
     return tuple(g.to(input.dtype) for g in grads) if half else grads

@@ -12,8 +12,8 @@ normalization in :mod:`coursekit.nn.batchnorm`; this module gathers them under t
 from .autotune import benchmark_cache, benchmark_mode, clear_benchmark_cache
 from .batchnorm import batch_norm, batch_norm_backward
 from .conv import choose_conv_method, conv1d, conv2d, conv2d_backward, conv_transpose2d
-from .pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_output_length
 from .padding import pad
+from .pooling import avg_pool2d, max_pool2d, max_unpool2d, pool_output_length
 from .unfold import unfold
 from .winograd import winograd_conv, winograd_matrices
 

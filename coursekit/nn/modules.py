@@ -29,15 +29,31 @@ class _ConvNd(torch.nn.Module):
     """What Conv1d, Conv2d and ConvTranspose2d share: arguments, parameters, init, repr."""
 
     def __init__(
-        self, dims, transposed, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-        padding_mode, output_padding=0, device=None, dtype=None, method="im2col",
+        self,
+        dims,
+        transposed,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        padding_mode,
+        output_padding=0,
+        device=None,
+        dtype=None,
+        method="im2col",
     ):
         super().__init__()
         self.in_channels = check_int(in_channels, "in_channels", minimum=1)
         self.out_channels = check_int(out_channels, "out_channels", minimum=1)
         self.groups = check_int(groups, "groups", minimum=1)
         if in_channels % groups:
-            raise ValueError(f"in_channels must be divisible by groups; got in_channels={in_channels}, groups={groups}")
+            raise ValueError(
+                f"in_channels must be divisible by groups; got in_channels={in_channels}, groups={groups}"
+            )
         if out_channels % groups:
             raise ValueError(
                 f"out_channels must be divisible by groups; got out_channels={out_channels}, groups={groups}"
@@ -45,18 +61,33 @@ class _ConvNd(torch.nn.Module):
         self.kernel_size = _tuple(kernel_size, dims, "kernel_size", 1)
         self.stride = _tuple(stride, dims, "stride", 1)
         self.dilation = _tuple(dilation, dims, "dilation", 1)
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, dims, "padding", 0)
+        self.padding = (
+            padding if isinstance(padding, str) else _tuple(padding, dims, "padding", 0)
+        )
         if isinstance(padding, str):
-            _resolve_padding(padding, (1,) * (2 - dims) + self.kernel_size, (1,) * (2 - dims) + self.stride, (1, 1))
+            _resolve_padding(
+                padding,
+                (1,) * (2 - dims) + self.kernel_size,
+                (1,) * (2 - dims) + self.stride,
+                (1, 1),
+            )
         self.output_padding = _tuple(output_padding, dims, "output_padding", 0)
         self.transposed = transposed
         self.padding_mode = check_option(padding_mode, "padding_mode", PADDING_MODES)
         if transposed and padding_mode != "zeros":
-            raise ValueError(f"Only 'zeros' padding mode is supported for {type(self).__name__}; got {padding_mode!r}")
+            raise ValueError(
+                f"Only 'zeros' padding mode is supported for {type(self).__name__}; got {padding_mode!r}"
+            )
         self.method = check_option(method, "method", METHODS)
-        shape = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
+        shape = (
+            (in_channels, out_channels // groups)
+            if transposed
+            else (out_channels, in_channels // groups)
+        )
         factory = {"device": device, "dtype": dtype}
-        self.weight = torch.nn.Parameter(torch.empty(*shape, *self.kernel_size, **factory))
+        self.weight = torch.nn.Parameter(
+            torch.empty(*shape, *self.kernel_size, **factory)
+        )
         if bias:
             self.bias = torch.nn.Parameter(torch.empty(out_channels, **factory))
         else:
@@ -82,7 +113,9 @@ class _ConvNd(torch.nn.Module):
         else:
             pads = tuple(p for p in (0,) * (2 - dims) + self.padding for _ in range(2))
         top, bottom, left, right = pads
-        return functional.pad(input, (left, right, top, bottom)[: 2 * dims], mode=self.padding_mode)
+        return functional.pad(
+            input, (left, right, top, bottom)[: 2 * dims], mode=self.padding_mode
+        )
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"
@@ -149,21 +182,58 @@ class Conv2d(_ConvNd):
     """
 
     def __init__(
-        self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-        padding_mode="zeros", device=None, dtype=None, method="im2col",
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        method="im2col",
     ):
         super().__init__(
-            2, False, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            device=device, dtype=dtype, method=method,
+            2,
+            False,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+            method=method,
         )
 
     def forward(self, input):
         if self.padding_mode != "zeros":
             return functional.conv2d(
-                self._padded(input), self.weight, self.bias, self.stride, 0, self.dilation, self.groups, self.method
+                self._padded(input),
+                self.weight,
+                self.bias,
+                self.stride,
+                0,
+                self.dilation,
+                self.groups,
+                self.method,
             )
         return functional.conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.method
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            self.method,
         )
 
 
@@ -182,21 +252,58 @@ class Conv1d(_ConvNd):
     """
 
     def __init__(
-        self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-        padding_mode="zeros", device=None, dtype=None, method="im2col",
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        method="im2col",
     ):
         super().__init__(
-            1, False, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            device=device, dtype=dtype, method=method,
+            1,
+            False,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+            method=method,
         )
 
     def forward(self, input):
         if self.padding_mode != "zeros":
             return functional.conv1d(
-                self._padded(input), self.weight, self.bias, self.stride, 0, self.dilation, self.groups, self.method
+                self._padded(input),
+                self.weight,
+                self.bias,
+                self.stride,
+                0,
+                self.dilation,
+                self.groups,
+                self.method,
             )
         return functional.conv1d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.method
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            self.method,
         )
 
 
@@ -221,12 +328,37 @@ class ConvTranspose2d(_ConvNd):
     """
 
     def __init__(
-        self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-        dilation=1, padding_mode="zeros", device=None, dtype=None, method="im2col",
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+        method="im2col",
     ):
         super().__init__(
-            2, True, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            output_padding=output_padding, device=device, dtype=dtype, method=method,
+            2,
+            True,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding=output_padding,
+            device=device,
+            dtype=dtype,
+            method=method,
         )
 
     def _output_padding(self, input, output_size):
@@ -252,8 +384,15 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input, output_size=None):
         return functional.conv_transpose2d(
-            input, self.weight, self.bias, self.stride, self.padding, self._output_padding(input, output_size),
-            self.groups, self.dilation, self.method,
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
+            self.method,
         )
 
 
@@ -273,7 +412,15 @@ class MaxPool2d(torch.nn.Module):
     torch.Size([1, 8, 4, 4])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices=False,
+        ceil_mode=False,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
@@ -284,7 +431,13 @@ class MaxPool2d(torch.nn.Module):
 
     def forward(self, input):
         return functional.max_pool2d(
-            input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
         )
 
     def extra_repr(self):
@@ -310,7 +463,13 @@ class AvgPool2d(torch.nn.Module):
     """
 
     def __init__(
-        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
     ):
         super().__init__()
         self.kernel_size = kernel_size
@@ -322,12 +481,19 @@ class AvgPool2d(torch.nn.Module):
 
     def forward(self, input):
         return functional.avg_pool2d(
-            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
             self.divisor_override,
         )
 
     def extra_repr(self):
-        return "kernel_size={}, stride={}, padding={}".format(self.kernel_size, self.stride, self.padding)
+        return "kernel_size={}, stride={}, padding={}".format(
+            self.kernel_size, self.stride, self.padding
+        )
 
 
 class MaxUnpool2d(torch.nn.Module):
@@ -349,11 +515,17 @@ class MaxUnpool2d(torch.nn.Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel_size = _tuple(kernel_size, 2, "kernel_size", 1)
-        self.stride = _tuple(stride if stride is not None else kernel_size, 2, "stride", 1)
+        self.stride = _tuple(
+            stride if stride is not None else kernel_size, 2, "stride", 1
+        )
         self.padding = _tuple(padding, 2, "padding", 0)
 
     def forward(self, input, indices, output_size=None):
-        return functional.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+        return functional.max_unpool2d(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
 
     def extra_repr(self):
-        return "kernel_size={}, stride={}, padding={}".format(self.kernel_size, self.stride, self.padding)
+        return "kernel_size={}, stride={}, padding={}".format(
+            self.kernel_size, self.stride, self.padding
+        )

@@ -78,7 +78,9 @@ def pad(input, pad, mode="constant", value=None):
     if mode == "constant":
         return _constant(input, pad, 0 if value is None else value)
     if value is not None and value != 0:
-        raise ValueError(f"value applies to mode='constant' only; got value={value!r} with mode={mode!r}")
+        raise ValueError(
+            f"value applies to mode='constant' only; got value={value!r} with mode={mode!r}"
+        )
     axes = len(pad) // 2
     if axes not in (1, 2, 3) or input.dim() not in (axes + 1, axes + 2):
         raise ValueError(
@@ -92,7 +94,9 @@ def pad(input, pad, mode="constant", value=None):
     out = input
     for k in range(axes):
         axis = input.dim() - 1 - k
-        index = _index(mode, pad[2 * k], input.shape[axis], pad[2 * k + 1], axis, input.device)
+        index = _index(
+            mode, pad[2 * k], input.shape[axis], pad[2 * k + 1], axis, input.device
+        )
         out = out.index_select(axis, index)
     return out
 
@@ -100,11 +104,15 @@ def pad(input, pad, mode="constant", value=None):
 def _check_pad(pad, input):
     """``pad`` as a tuple of ints of even length, at most twice ``input``'s number of axes."""
     if not isinstance(pad, (tuple, list, torch.Size)):
-        raise TypeError(f"pad must be a tuple of ints; got {type(pad).__name__} {pad!r}")
+        raise TypeError(
+            f"pad must be a tuple of ints; got {type(pad).__name__} {pad!r}"
+        )
     if not all(type(p) is int for p in pad):  # the common case needs no conversion
         pad = tuple(check_int(p, "pad") for p in pad)
     if len(pad) % 2:
-        raise ValueError(f"pad must have an even length (before, after pairs); got {len(pad)} entries: {tuple(pad)}")
+        raise ValueError(
+            f"pad must have an even length (before, after pairs); got {len(pad)} entries: {tuple(pad)}"
+        )
     if len(pad) > 2 * input.dim():
         raise ValueError(
             f"pad may have at most 2 entries per axis of input ({2 * input.dim()} for size {list(input.shape)}); "
@@ -122,13 +130,18 @@ def _constant(input, pad, value):
     long as the axes after it.
     """
     shape, kept = list(input.shape), list(input.shape)
-    offset, row = 0, 1  # where the kept block starts in the new tensor; elements per index of the axis
+    offset, row = (
+        0,
+        1,
+    )  # where the kept block starts in the new tensor; elements per index of the axis
     for k in range(len(pad) // 2):
         axis = len(shape) - 1 - k
         n, before, after = shape[axis], pad[2 * k], pad[2 * k + 1]
         size = kept[axis] = n + min(before, 0) + min(after, 0)
         if size < 0 or n + before + after < 0:
-            raise ValueError(f"pad ({before}, {after}) crops more than the {n} elements of input's axis {axis}")
+            raise ValueError(
+                f"pad ({before}, {after}) crops more than the {n} elements of input's axis {axis}"
+            )
         if size < n:
             input = input.narrow(axis, max(-before, 0), size)
         shape[axis] = n + before + after
@@ -147,7 +160,9 @@ def _index(mode, before, n, after, axis, device):
             f"for input's axis {axis} of size {n}"
         )
     if mode == "circular":
-        kept = n + min(before, 0) + min(after, 0)  # what is left after cropping, then wrapped
+        kept = (
+            n + min(before, 0) + min(after, 0)
+        )  # what is left after cropping, then wrapped
         if max(before, after, 0) > max(kept, 0) or kept < 0:
             raise ValueError(
                 f"mode='circular' wraps around at most once: pad ({before}, {after}) on input's axis {axis} "

@@ -9,11 +9,19 @@ which is how a 7 x 7 map pools to 4 x 4 with 2 x 2 windows.
 import torch
 
 from .._validation import check_int
-from ._checks import check_dtype, check_input, check_padding_pair, check_positive_pair, check_tensor
+from ._checks import (
+    check_dtype,
+    check_input,
+    check_padding_pair,
+    check_positive_pair,
+    check_tensor,
+)
 from .unfold import pad, windows
 
 
-def pool_output_length(length, kernel_size, stride, padding=0, dilation=1, ceil_mode=False):
+def pool_output_length(
+    length, kernel_size, stride, padding=0, dilation=1, ceil_mode=False
+):
     """Number of pooling windows along one axis, PyTorch's rule.
 
     ``floor`` (or with ``ceil_mode``, ``ceil``) of ``(length + 2 p - d (k - 1) - 1) / s``,
@@ -34,7 +42,11 @@ def pool_output_length(length, kernel_size, stride, padding=0, dilation=1, ceil_
 def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, op):
     """Normalize pooling arguments; return them with the output size and the padded input's extra bottom/right."""
     kernel_size = check_positive_pair(kernel_size, "kernel_size")
-    stride = kernel_size if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
+    stride = (
+        kernel_size
+        if stride is None or (isinstance(stride, (tuple, list)) and not stride)
+        else stride
+    )
     stride = check_positive_pair(stride, "stride")
     padding = check_padding_pair(padding)
     dilation = check_positive_pair(dilation, "dilation")
@@ -45,7 +57,9 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, op):
         )
     out_size = tuple(
         pool_output_length(n, k, s, p, d, ceil_mode)
-        for n, k, s, p, d in zip(input.shape[-2:], kernel_size, stride, padding, dilation)
+        for n, k, s, p, d in zip(
+            input.shape[-2:], kernel_size, stride, padding, dilation
+        )
     )
     if min(out_size) < 1:
         raise ValueError(
@@ -54,7 +68,9 @@ def _pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, op):
         )
     extra = tuple(
         max(0, (o - 1) * s + d * (k - 1) + 1 - n - 2 * p)
-        for o, s, d, k, n, p in zip(out_size, stride, dilation, kernel_size, input.shape[-2:], padding)
+        for o, s, d, k, n, p in zip(
+            out_size, stride, dilation, kernel_size, input.shape[-2:], padding
+        )
     )
     return kernel_size, stride, padding, dilation, out_size, extra
 
@@ -69,7 +85,15 @@ def _starts(out_length, stride, padding, device):
     return torch.arange(out_length, device=device) * stride - padding
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """2-D max pooling, as ``torch.nn.functional.max_pool2d``.
 
     Each output pixel is the maximum over a ``kH x kW`` window (padding counts as
@@ -131,19 +155,38 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     N, C, H, W = input.shape  # batch, channels, height, width
     (kH, kW), (oH, oW) = kernel_size, out_size
     with torch.no_grad():
-        x = pad(input, (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1]), _lowest(input.dtype))
-        win = windows(x, kernel_size, stride, dilation, out_size).reshape(N, C, oH, oW, kH * kW)  # N,C,oH,oW,kH*kW
+        x = pad(
+            input,
+            (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1]),
+            _lowest(input.dtype),
+        )
+        win = windows(x, kernel_size, stride, dilation, out_size).reshape(
+            N, C, oH, oW, kH * kW
+        )  # N,C,oH,oW,kH*kW
         arg = win.argmax(-1)  # N,C,oH,oW: the first maximum in scan order
-        row = _starts(oH, stride[0], padding[0], input.device).view(-1, 1) + (arg // kW) * dilation[0]
-        col = _starts(oW, stride[1], padding[1], input.device) + (arg % kW) * dilation[1]
+        row = (
+            _starts(oH, stride[0], padding[0], input.device).view(-1, 1)
+            + (arg // kW) * dilation[0]
+        )
+        col = (
+            _starts(oW, stride[1], padding[1], input.device) + (arg % kW) * dilation[1]
+        )
         # a window whose maximum is -inf may pick a padded cell; torch reports its first real one
         outside = (row < 0) | (row >= H) | (col < 0) | (col >= W)
-        first_row = _first_inside(oH, stride[0], padding[0], dilation[0], input.device).view(-1, 1)
+        first_row = _first_inside(
+            oH, stride[0], padding[0], dilation[0], input.device
+        ).view(-1, 1)
         first_col = _first_inside(oW, stride[1], padding[1], dilation[1], input.device)
-        indices = torch.where(outside, first_row * W + first_col, row * W + col)  # N,C,oH,oW
+        indices = torch.where(
+            outside, first_row * W + first_col, row * W + col
+        )  # N,C,oH,oW
         # with dilation a window can miss the input entirely: torch gives -inf and an index past it
         empty = (first_row >= H) | (first_col >= W)  # oH,oW
-    out = input.flatten(2).gather(2, indices.clamp(max=H * W - 1).flatten(2)).view(N, C, oH, oW)  # N,C,oH,oW
+    out = (
+        input.flatten(2)
+        .gather(2, indices.clamp(max=H * W - 1).flatten(2))
+        .view(N, C, oH, oW)
+    )  # N,C,oH,oW
     out = out.masked_fill(empty, _lowest(input.dtype))
     if unbatched:
         out, indices = out[0], indices[0]
@@ -158,7 +201,13 @@ def _first_inside(out_length, stride, padding, dilation, device):
 
 
 def avg_pool2d(
-    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
 ):
     """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
 
@@ -215,26 +264,43 @@ def avg_pool2d(
     """
     input, unbatched = check_input(input, "avg_pool2d")
     check_dtype(input, "avg_pool2d")
-    if divisor_override is not None and check_int(divisor_override, "divisor_override") == 0:
+    if (
+        divisor_override is not None
+        and check_int(divisor_override, "divisor_override") == 0
+    ):
         raise ValueError("divisor_override must not be 0")
     kernel_size, stride, padding, _, out_size, extra = _pool_args(
         input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d"
     )
-    x = pad(input, (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1]))
+    x = pad(
+        input, (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
+    )
     exact = not (input.is_floating_point() or input.is_complex())
     total = _ACCUMULATOR.get(input.dtype, torch.int64 if exact else input.dtype)
-    out = windows(x, kernel_size, stride, (1, 1), out_size).sum((-2, -1), dtype=total)  # N,C,oH,oW
+    out = windows(x, kernel_size, stride, (1, 1), out_size).sum(
+        (-2, -1), dtype=total
+    )  # N,C,oH,oW
     if divisor_override is not None:
         divisor = divisor_override
     else:
         counts = []
-        for o, s, p, k, n in zip(out_size, stride, padding, kernel_size, input.shape[-2:]):
+        for o, s, p, k, n in zip(
+            out_size, stride, padding, kernel_size, input.shape[-2:]
+        ):
             start = _starts(o, s, p, input.device)
-            end = (start + k).clamp(max=n + p)  # a ceil-mode window stops at the padding's end
-            counts.append(end - start if count_include_pad else end.clamp(max=n) - start.clamp(min=0))
+            end = (start + k).clamp(
+                max=n + p
+            )  # a ceil-mode window stops at the padding's end
+            counts.append(
+                end - start
+                if count_include_pad
+                else end.clamp(max=n) - start.clamp(min=0)
+            )
         divisor = counts[0].view(-1, 1) * counts[1]  # oH,oW
     out = torch.div(out, divisor, rounding_mode="trunc" if exact else None)  # N,C,oH,oW
-    if out.dtype != input.dtype:  # half precision and integers were summed in a wider dtype
+    if (
+        out.dtype != input.dtype
+    ):  # half precision and integers were summed in a wider dtype
         out = out.to(input.dtype)
     return out[0] if unbatched else out
 
@@ -295,20 +361,39 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
             f"got {indices.dtype} of size {list(indices.shape)}"
         )
     kernel_size = check_positive_pair(kernel_size, "kernel_size")
-    stride = kernel_size if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
+    stride = (
+        kernel_size
+        if stride is None or (isinstance(stride, (tuple, list)) and not stride)
+        else stride
+    )
     stride = check_positive_pair(stride, "stride")
     padding = check_padding_pair(padding)
-    size = [(n - 1) * s + k - 2 * p for n, s, k, p in zip(input.shape[-2:], stride, kernel_size, padding)]
+    size = [
+        (n - 1) * s + k - 2 * p
+        for n, s, k, p in zip(input.shape[-2:], stride, kernel_size, padding)
+    ]
     if output_size is not None:
-        output_size = [int(v) for v in output_size][-2:] if len(output_size) in (2, 3, 4) else output_size
-        if len(output_size) != 2 or not all(s - st < o < s + st for o, s, st in zip(output_size, size, stride)):
+        output_size = (
+            [int(v) for v in output_size][-2:]
+            if len(output_size) in (2, 3, 4)
+            else output_size
+        )
+        if len(output_size) != 2 or not all(
+            s - st < o < s + st for o, s, st in zip(output_size, size, stride)
+        ):
             bounds = ", ".join(f"({s - st}, {s + st})" for s, st in zip(size, stride))
-            raise ValueError(f"output_size must have 2 sizes within {bounds} (exclusive); got {list(output_size)}")
+            raise ValueError(
+                f"output_size must have 2 sizes within {bounds} (exclusive); got {list(output_size)}"
+            )
         size = output_size
     N, C = input.shape[:2]  # batch, channels
     plane = size[0] * size[1]
     if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= plane):
-        raise ValueError(f"indices must lie in [0, {plane}) for an output of size {size}; got {int(indices.max())}")
-    out = input.new_zeros(N, C, plane).scatter(2, indices.flatten(2), input.flatten(2))  # N,C,oH*oW
+        raise ValueError(
+            f"indices must lie in [0, {plane}) for an output of size {size}; got {int(indices.max())}"
+        )
+    out = input.new_zeros(N, C, plane).scatter(
+        2, indices.flatten(2), input.flatten(2)
+    )  # N,C,oH*oW
     out = out.view(N, C, *size)  # N,C,oH,oW
     return out[0] if unbatched else out

@@ -30,11 +30,12 @@ def windows(input, kernel_size, stride, dilation, out_size):
     N, C = input.shape[:2]  # batch, channels
     sN, sC, sH, sW = input.stride()
     (kH, kW), (dH, dW), (pH, pW) = kernel_size, stride, dilation
+    # N,C,oH,oW,kH,kW
     return input.as_strided(
         (N, C, *out_size, kH, kW),
         (sN, sC, sH * dH, sW * dW, sH * pH, sW * pW),
         input.storage_offset(),
-    )  # N,C,oH,oW,kH,kW
+    )
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -87,7 +88,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     out_size = check_window_fits(x.shape[-2:], kernel_size, stride, dilation)
     N, C = input.shape[:2]  # batch, channels
     cols = windows(x, kernel_size, stride, dilation, out_size)  # N,C,oH,oW,kH,kW
-    rows, L = C * kernel_size[0] * kernel_size[1], out_size[0] * out_size[1]  # values per block, blocks
+    # values per block, blocks
+    rows, L = C * kernel_size[0] * kernel_size[1], out_size[0] * out_size[1]
     cols = cols.permute(0, 1, 4, 5, 2, 3).reshape(N, rows, L)  # N,C*kH*kW,L
     return cols[0] if unbatched else cols
 

@@ -87,7 +87,9 @@ def _poly_product(roots):
     coefficients = [Fraction(1)]
     for root in roots:
         shifted = [Fraction(0)] + coefficients  # x * p(x)
-        coefficients = [s - root * c for s, c in zip(shifted, coefficients + [Fraction(0)])]
+        coefficients = [
+            s - root * c for s, c in zip(shifted, coefficients + [Fraction(0)])
+        ]
     return coefficients
 
 
@@ -108,7 +110,8 @@ def _exact_matrices(m, r, points):
         for b in others:
             denominator *= a - b
         G.append([v / denominator for v in powers(a, r)])
-        BT.append(_poly_product(others) + [Fraction(0)])  # degree n - 2, padded to n coefficients
+        # degree n - 2, padded to n coefficients
+        BT.append(_poly_product(others) + [Fraction(0)])
         AT_columns.append(powers(a, m))
     G.append(infinity(r))
     BT.append(_poly_product(points))  # degree n - 1: vanishes at every finite point
@@ -182,7 +185,10 @@ def winograd_matrices(m, r, points=None):
     r = check_int(r, "r", minimum=1)
     points = _check_points(points, m + r - 2)
     AT, G, BT = _exact_matrices(m, r, points)
-    return tuple(torch.tensor([[float(v) for v in row] for row in M], dtype=torch.float64) for M in (AT, G, BT))
+    return tuple(
+        torch.tensor([[float(v) for v in row] for row in M], dtype=torch.float64)
+        for M in (AT, G, BT)
+    )
 
 
 def _check_points(points, count):
@@ -193,7 +199,9 @@ def _check_points(points, count):
     except (TypeError, ValueError, OverflowError) as err:
         raise TypeError(f"points must be finite real numbers; got {points!r}") from err
     if len(points) != count:
-        raise ValueError(f"points must hold m + r - 2 = {count} finite points; got {len(points)}")
+        raise ValueError(
+            f"points must hold m + r - 2 = {count} finite points; got {len(points)}"
+        )
     if len(set(points)) != count:
         raise ValueError(f"points must be distinct; got {[str(p) for p in points]}")
     return points
@@ -219,13 +227,16 @@ def _correlate(x, weight, groups, m, points=None):
     """
     N, C, H, W = x.shape  # batch, channels, height, width
     r = weight.shape[-1]
-    a, tH, tW = m + r - 1, -(-(H - r + 1) // m), -(-(W - r + 1) // m)  # tile side, tiles down and across
+    # tile side, tiles down and across
+    a, tH, tW = m + r - 1, -(-(H - r + 1) // m), -(-(W - r + 1) // m)
     budget = _TILE_BUDGET if x.device.type == "cpu" else _TILE_BUDGET_ACCELERATOR
     rows = max(1, budget // max(1, a * a * C * N * tW))  # tile rows per block
     if rows >= tH:
         return _correlate_block(x, weight, groups, m, points)
     blocks = [x[:, :, t * m : (t + rows) * m + r - 1] for t in range(0, tH, rows)]
-    return torch.cat([_correlate_block(b, weight, groups, m, points) for b in blocks], dim=2)
+    return torch.cat(
+        [_correlate_block(b, weight, groups, m, points) for b in blocks], dim=2
+    )
 
 
 _TILE_BUDGET = 2**21  # transformed tile values per block on a CPU (8 MB in float32)
@@ -239,14 +250,20 @@ def _correlate_block(x, weight, groups, m, points):
     a = m + r - 1  # tile side
     oH, oW = H - r + 1, W - r + 1
     tH, tW = -(-oH // m), -(-oW // m)  # tiles down and across
-    x = torch.nn.functional.pad(x, (0, tW * m + r - 1 - W, 0, tH * m + r - 1 - H))  # N,C,tH*m+r-1,tW*m+r-1
-    AT, G, BT = _layer_transforms(m, r, points, x.dtype, x.device)  # m²,a²; a²,r²; a²,a²
+    # N,C,tH*m+r-1,tW*m+r-1
+    x = torch.nn.functional.pad(x, (0, tW * m + r - 1 - W, 0, tH * m + r - 1 - H))
+    # m²,a²; a²,r²; a²,a²
+    AT, G, BT = _layer_transforms(m, r, points, x.dtype, x.device)
     P = N * tH * tW  # tiles per channel
     tiles = x.unfold(2, a, m).unfold(3, a, m)  # N,C,tH,tW,a,a (a view)
     d = tiles.permute(4, 5, 1, 0, 2, 3).reshape(a * a, C * P)  # a²,C*P
     V = (BT @ d).view(a * a * groups, Cg, P)  # a²*G,Cg,P
-    U = (G @ weight.permute(2, 3, 0, 1).reshape(r * r, O * Cg)).view(a * a * groups, O // groups, Cg)  # a²*G,Og,Cg
-    M = torch.matmul(U, V)  # a²*G,Og,P: the channel sums, one product per tile point and group
+    # a²*G,Og,Cg
+    U = (G @ weight.permute(2, 3, 0, 1).reshape(r * r, O * Cg)).view(
+        a * a * groups, O // groups, Cg
+    )
+    # a²*G,Og,P: the channel sums, one product per tile point and group
+    M = torch.matmul(U, V)
     Y = (AT @ M.view(a * a, O * P)).view(m, m, O, N, tH, tW)  # m,m,O,N,tH,tW
     Y = Y.permute(3, 2, 4, 0, 5, 1).reshape(N, O, tH * m, tW * m)  # N,O,tH*m,tW*m
     return Y[:, :, :oH, :oW]  # N,O,oH,oW
@@ -306,7 +323,9 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     input, unbatched = check_input(input, "winograd_conv")
     weight, _, _, _, groups = _check_conv(input, weight, None, 1, 0, 1, groups)
     if weight.shape[-1] != weight.shape[-2]:
-        raise ValueError(f"winograd_conv needs a square kernel; got {weight.shape[-2]}x{weight.shape[-1]}")
+        raise ValueError(
+            f"winograd_conv needs a square kernel; got {weight.shape[-2]}x{weight.shape[-1]}"
+        )
     m = check_int(m, "m", minimum=1)
     points = _check_points(points, m + weight.shape[-1] - 2)
     check_window_fits(input.shape[-2:], weight.shape[-2:], (1, 1), (1, 1))
@@ -314,7 +333,8 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     return out[0] if unbatched else out
 
 
-TILES = {"winograd": 2, "winograd4x4": 4}  # conv2d's method -> outputs per tile side, for 3 x 3 kernels
+# conv2d's method -> outputs per tile side, for 3 x 3 kernels
+TILES = {"winograd": 2, "winograd4x4": 4}
 
 
 def conv_method(x, weight, stride, dilation, groups, out_size, method="winograd"):

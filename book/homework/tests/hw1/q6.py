@@ -20,13 +20,17 @@ class CallTimeout(Exception):
 
 
 def _expired(signum, frame):
-    raise CallTimeout(f"the call did not return within {LIMIT_SECONDS} s (an infinite loop?)")
+    raise CallTimeout(
+        f"the call did not return within {LIMIT_SECONDS} s (an infinite loop?)"
+    )
 
 
 def call(fn, *args, **kwargs):
     """Call a student's function with a wall-clock limit; fail clearly if it is missing."""
     if fn is None:
-        raise AssertionError("the function is not defined: run the cell that defines it")
+        raise AssertionError(
+            "the function is not defined: run the cell that defines it"
+        )
     if not callable(fn):
         raise AssertionError(f"expected a function, got {type(fn).__name__}")
     timed = hasattr(_signal, "setitimer")
@@ -44,7 +48,9 @@ def call(fn, *args, **kwargs):
 def plain(value):
     """``value`` as nested lists of Python ints, floats, complex numbers or bools."""
     if value is None:
-        raise AssertionError("got None: the function returns nothing (is its body still `...`?)")
+        raise AssertionError(
+            "got None: the function returns nothing (is its body still `...`?)"
+        )
     if hasattr(value, "detach"):
         value = value.detach().cpu()
     if hasattr(value, "tolist"):
@@ -54,7 +60,9 @@ def plain(value):
     for kind in (bool, int, float, complex):
         if isinstance(value, kind):
             return kind(value)
-    raise AssertionError(f"expected numbers or arrays of numbers, got {type(value).__name__}")
+    raise AssertionError(
+        f"expected numbers or arrays of numbers, got {type(value).__name__}"
+    )
 
 
 def _short(value):
@@ -65,14 +73,20 @@ def _short(value):
 def _compare(got, expected, tol, where):
     if isinstance(expected, list):
         if not isinstance(got, list):
-            raise AssertionError(f"{where}: expected a sequence, got the number {_short(got)}")
+            raise AssertionError(
+                f"{where}: expected a sequence, got the number {_short(got)}"
+            )
         if len(got) != len(expected):
-            raise AssertionError(f"{where}: expected length {len(expected)}, got length {len(got)}")
+            raise AssertionError(
+                f"{where}: expected length {len(expected)}, got length {len(got)}"
+            )
         for index, (g, e) in enumerate(zip(got, expected)):
             _compare(g, e, tol, f"{where}[{index}]")
         return
     if isinstance(got, list):
-        raise AssertionError(f"{where}: expected a number, got a sequence of length {len(got)}")
+        raise AssertionError(
+            f"{where}: expected a number, got a sequence of length {len(got)}"
+        )
     if not abs(got - expected) <= tol * (1 + abs(expected)):
         raise AssertionError(f"{where}: expected {expected!r}, got {got!r}")
 
@@ -83,7 +97,9 @@ def close(got, expected, tol=1e-6, what="result"):
     try:
         _compare(converted, plain(expected), tol, what)
     except AssertionError as error:
-        raise AssertionError(f"{error}\n  expected {_short(plain(expected))}\n  got      {_short(converted)}") from None
+        raise AssertionError(
+            f"{error}\n  expected {_short(plain(expected))}\n  got      {_short(converted)}"
+        ) from None
 
 
 def shape(value):
@@ -105,7 +121,9 @@ def forms(*args):
     """
     import numpy
 
-    as_array = [numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args]
+    as_array = [
+        numpy.array(arg, dtype=float) if isinstance(arg, list) else arg for arg in args
+    ]
     return [list(args), as_array]
 
 
