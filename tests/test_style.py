@@ -8,15 +8,12 @@ browser), pyflakes, pycodestyle and isort. Fix a failure with ``ruff format`` an
 tests skip.
 """
 
-import fnmatch
 import importlib.util
 import pathlib
 import subprocess
 import sys
 
 import pytest
-
-import test_website
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NO_RUFF = "ruff not installed: pip install -r requirements.txt"
@@ -52,16 +49,3 @@ def test_ruff_format_changes_nothing():
     assert done.returncode == 0, (
         "these files need `ruff format`:\n" + done.stdout + done.stderr
     )
-
-
-def test_unformatted_pages_are_the_same_for_ruff_and_the_browser_check():
-    """The sections that ruff still leaves out are the ones whose wide-code check is skipped."""
-    tomllib = pytest.importorskip("tomllib")
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]
-    excluded = [p for p in config["extend-exclude"] if p.endswith(".ipynb")]
-    notebooks = [page.removesuffix(".html") + ".ipynb" for page in test_website.PAGES]
-    left_out = {nb for nb in notebooks if any(fnmatch.fnmatch(nb, p) for p in excluded)}
-    skipped = {
-        page.removesuffix(".html") + ".ipynb" for page in test_website.NOT_YET_FORMATTED
-    }
-    assert left_out == skipped

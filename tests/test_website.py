@@ -43,17 +43,6 @@ EXECUTED_PAGES = [
     if not any(fnmatch.fnmatch(page, p) for p in _NOT_RUN)
 ]
 FULL_PAGE_SCREENSHOTS = {LANDING, *NOTEBOOK_PAGES[:1]}
-# Sections being rewritten whose code is not yet formatted to ruff's 88 characters, the width of a
-# code cell at 1280 px: pyproject.toml's [tool.ruff] extend-exclude leaves the same notebooks out
-# (tests/test_style.py checks that the two lists agree). Remove a section from both once
-# `ruff format` has run over it.
-_UNFORMATTED = (
-    "book/05_cnn_layers/09_*",
-    "book/06_architectures/05_*",
-)
-NOT_YET_FORMATTED = [
-    page for page in PAGES if any(fnmatch.fnmatch(page, p) for p in _UNFORMATTED)
-]
 BROKEN = FIXTURES / "broken_site"
 
 
@@ -157,10 +146,6 @@ class TestEveryPage:
         assert report(page)[f"overflow {width}"] == []
 
     def test_code_cells_fit_at_desktop_width(self, report, page):
-        if page in NOT_YET_FORMATTED:
-            pytest.skip(
-                "section being rewritten: its code is not yet formatted by ruff"
-            )
         assert report(page)["wide code"] == []
 
     def test_each_cell_output_is_one_box(self, report, page):
