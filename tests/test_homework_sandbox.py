@@ -31,7 +31,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SECRET = "instructor-secret-8c1f"
 GRADEBOOK = "sandbox-test-gradebook.csv"
 DETACHED_MARK = "detached-attack-5e2a"
-FULL = 13  # hw1's points
 # the grader's command line, with the autograder built into a temporary folder
 GRADER = (
     "import pathlib, sys; from homework import build, grade; "
@@ -395,7 +394,7 @@ def test_attack_ends_with_the_attackers_own_row(batch, name):
     row = batch["rows"][name]
     assert row["status"] == status and row["sandbox"] == "bubblewrap", row
     text = row["reason"] + "\n" + batch["feedback"][name]
-    assert 0 <= float(row["score"]) <= FULL
+    assert 0 <= float(row["score"]) <= float(row["max_score"])
     assert re.search(pattern, text), text[-2000:]
 
 
@@ -407,7 +406,10 @@ def test_other_submissions_unchanged_and_honest_ones_at_full_marks(batch):
     assert set(batch["rows"]) == set(ATTACKS) | {"honest_1.ipynb", "honest_2.ipynb"}
     for name in ("honest_1.ipynb", "honest_2.ipynb"):
         row = batch["rows"][name]
-        assert (row["status"], float(row["score"])) == ("graded", FULL), row
+        # full marks: the assignment's points, the same in every row
+        full = {float(r["max_score"]) for r in batch["rows"].values()}
+        assert len(full) == 1 and min(full) > 0, full
+        assert (row["status"], float(row["score"])) == ("graded", min(full)), row
 
 
 @needs_sandbox
