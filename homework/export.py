@@ -16,6 +16,8 @@ student) and grade them with the rubric in the solution notebook
 ``homework/dist/hwN/autograder/hwN.ipynb``.
 """
 
+import asyncio
+import concurrent.futures
 import pathlib
 import shutil
 
@@ -62,7 +64,21 @@ def manual_html(notebook):
 
 
 def print_pdfs(pages):
-    """Print each ``{html_path: pdf_path}`` to PDF with the system's Chromium, offline."""
+    """Print each ``{html_path: pdf_path}`` to PDF with the system's Chromium, offline.
+
+    Playwright's synchronous API refuses to start in a thread whose asyncio event loop is
+    running (a Jupyter kernel, or a test session that drives a browser itself): there the
+    printing runs in a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _print_pdfs(pages)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_pdfs, pages).result()
+
+
+def _print_pdfs(pages):
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
