@@ -65,12 +65,37 @@ class TestMaxPool2d:
         expected = torch.autograd.grad(ref, x, dy)[0]
         assert_matches(torch.autograd.grad(max_pool2d(x, **kwargs), x, dy)[0], expected)
 
+    @with_device
+    @given(case=pool_cases(), nan=st.booleans())
+    def test_ties_and_nan_without_indices(self, device, case, nan):
+        # rounded ReLU outputs tie often; without return_indices (the path layers take)
+        # the value and the gradient must still go to the first maximum, NaN included
+        kwargs = {
+            k: case[k]
+            for k in ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+        }
+        x = randn(case["seed"], *case["shape"], device=device).relu().round()
+        if nan:
+            x.view(-1)[case["seed"] % x.numel()] = float("nan")
+        x.requires_grad_()
+        ref = TF.max_pool2d(x, **kwargs)
+        out = max_pool2d(x, **kwargs)
+        assert torch.equal(out.isnan(), ref.isnan())
+        assert torch.equal(out.nan_to_num(), ref.nan_to_num())
+        dy = randn(case["seed"] + 1, *ref.shape, device=device)
+        expected = torch.autograd.grad(ref, x, dy)[0]
+        assert_matches(torch.autograd.grad(out, x, dy)[0], expected)
+
     def test_gradcheck(self):
         x = randn(0, 1, 2, 5, 6).requires_grad_()
         assert torch.autograd.gradcheck(
             lambda x: max_pool2d(x, (2, 3), stride=(1, 2), padding=1, ceil_mode=True),
             (x,),
         )
+
+    def test_gradcheck_overlapping_windows(self):
+        x = randn(0, 1, 2, 5, 6, dtype=torch.float64).requires_grad_()
+        assert torch.autograd.gradcheck(lambda x: max_pool2d(x, 3, stride=1), (x,))
 
     def test_slide_example(self):
         out, indices = max_pool2d(SLIDE, 2, return_indices=True)

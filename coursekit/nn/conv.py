@@ -133,8 +133,13 @@ _COLUMN_BUDGET_ACCELERATOR = (
 )  # on a GPU, where large products pay and only memory limits them
 
 
-def _im2col_block(x, weight, stride, dilation, groups, out_size):
-    """:func:`_im2col` on an input whose column matrix fits the budget."""
+def _im2col_block(x, weight, stride, dilation, groups, out_size, keep=False):
+    """:func:`_im2col` on an input whose column matrix fits the budget.
+
+    With ``keep``, returns ``(output, column matrix)``: (G, K, M) when the columns
+    were copied along image rows (few channels), (G, M, K) otherwise (see
+    :func:`_weight_grad_from_columns`).
+    """
     N, C = x.shape[:2]  # batch, channels
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
     if Cg < _FEW_CHANNELS:
@@ -148,14 +153,34 @@ def _im2col_block(x, weight, stride, dilation, groups, out_size):
             groups, Cg * kH * kW, N * out_size[0] * out_size[1]
         )  # G,K,M
         out = torch.matmul(weight.reshape(groups, O // groups, -1), cols)  # G,Og,M
-        return out.view(O, N, *out_size).transpose(0, 1)  # N,O,oH,oW
+        out = out.view(O, N, *out_size).transpose(0, 1)  # N,O,oH,oW
+        return (out, cols) if keep else out
     cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
     w = weight.view(groups, O // groups, Cg, kH, kW).permute(
         0, 3, 4, 2, 1
     )  # G,kH,kW,Cg,Og
     out = torch.matmul(cols, w.reshape(groups, kH * kW * Cg, O // groups))  # G,M,Og
     out = out.permute(1, 0, 2).reshape(N, *out_size, O)  # N,oH,oW,O
-    return out.permute(0, 3, 1, 2)  # N,O,oH,oW
+    out = out.permute(0, 3, 1, 2)  # N,O,oH,oW
+    return (out, cols) if keep else out
+
+
+def _weight_grad_from_columns(cols, dy, weight_shape, groups):
+    """``dL/dW`` from the column matrix that the forward pass formed: one product with ``dy``.
+
+    ``cols`` is (G, K, M) with K ordered (Cg, kH, kW) for few channels, else (G, M, K)
+    with K ordered (kH, kW, Cg), as :func:`_im2col_block` makes them; M is ordered
+    (N, oH, oW) in both.
+    """
+    O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
+    Og = O // groups
+    dyt = dy.unflatten(1, (groups, Og)).permute(1, 2, 0, 3, 4)  # G,Og,N,oH,oW
+    dyt = dyt.reshape(groups, Og, -1)  # G,Og,M
+    if Cg < _FEW_CHANNELS:
+        grad = torch.matmul(dyt, cols.transpose(1, 2))  # G,Og,K
+        return grad.reshape(O, Cg, kH, kW)
+    grad = torch.matmul(dyt, cols)  # G,Og,K
+    return grad.view(O, kH, kW, Cg).permute(0, 3, 1, 2).contiguous()  # O,Cg,kH,kW
 
 
 _FEW_CHANNELS = 4  # below this many channels per group, im2col copies along image rows
@@ -314,13 +339,24 @@ class _Im2colCorrelation(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, stride, dilation, groups, out_size):
-        ctx.save_for_backward(x, weight)
         ctx.options = stride, dilation, groups
+        single = _rows_per_block(
+            x.device, x.shape[0], out_size[1], x.shape[1], weight.shape[-2:]
+        ) >= out_size[0]
+        if single and ctx.needs_input_grad[1]:
+            # one block: keep its columns (at most the budget) for dW, as torch's own
+            # CPU convolution keeps its column matrix, rather than copying them again
+            out, cols = _im2col_block(
+                x, weight, stride, dilation, groups, out_size, keep=True
+            )
+            ctx.save_for_backward(x, weight, cols)
+            return out
+        ctx.save_for_backward(x, weight, None)
         return _im2col(x, weight, stride, dilation, groups, out_size)
 
     @staticmethod
     def backward(ctx, dy):
-        x, weight = ctx.saved_tensors
+        x, weight, cols = ctx.saved_tensors
         stride, dilation, groups = ctx.options
         grad_x = grad_w = None
         if ctx.needs_input_grad[0]:
@@ -328,7 +364,15 @@ class _Im2colCorrelation(torch.autograd.Function):
                 dy, weight.conj(), x.shape[-2:], stride, dilation, groups
             )
         if ctx.needs_input_grad[1]:
-            grad_w = _weight_grad(x.conj(), dy, weight.shape, stride, dilation, groups)
+            if cols is not None and not torch.is_grad_enabled():
+                # (with create_graph, dW is recomputed from x so that it depends on x)
+                grad_w = _weight_grad_from_columns(
+                    cols.conj(), dy, weight.shape, groups
+                )
+            else:
+                grad_w = _weight_grad(
+                    x.conj(), dy, weight.shape, stride, dilation, groups
+                )
         return grad_x, grad_w, None, None, None, None
 
 
