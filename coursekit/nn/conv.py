@@ -243,7 +243,11 @@ def _fourier(x, weight, stride, dilation, groups, out_size):
     )  # N,G,Cg,fW/2+1,fH
     H = torch.fft.fft(fft_w(h, n=fW).transpose(-2, -1), n=fH)  # O,Cg,fW/2+1,fH
     H = H.unflatten(0, (groups, O // groups))  # G,Og,Cg,fW/2+1,fH
-    if N >= 8:  # a batched matrix product per frequency pays off
+    differentiated = torch.is_grad_enabled() and (x.requires_grad or h.requires_grad)
+    # a batched matrix product per frequency pays off for many images, and always
+    # under autograd: the loop's backward would build a zero gradient of the whole
+    # kernel spectrum for each channel's slice (minutes for a 512-channel layer)
+    if N >= 8 or differentiated:
         Y = torch.einsum("ngcuv,gocuv->ngouv", X, H)  # N,G,Og,fW/2+1,fH
     else:  # a few large multiply-adds, one per input channel
         Y = X[:, :, None, 0] * H[None, :, :, 0]
