@@ -301,6 +301,8 @@ def _add_nonfinite_products(out, x, bad, y, start):
 
 def _has_nonzero_term(x, other_length, k):
     """For each full index in ``k``: whether ``x_i != 0`` for some ``i`` with ``0 <= k - i < other_length``."""
+    if np.count_nonzero(x) == len(x):  # no zero at all: every window holds a non-zero
+        return np.ones(len(k), dtype=bool)
     counts = np.zeros(len(x) + 1, dtype=np.int64)  # counts[i]: non-zeros among x[:i]
     np.cumsum(x != 0, out=counts[1:])
     return (
@@ -319,17 +321,20 @@ def _fft_resolved(long, short, start, stop):
     with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf in the spectra
         full = _fft_full(long, short)  # p + q - 1
     out = full[start:stop]
-    magnitude = np.abs(full)
-    floor = _FFT_RANGE * magnitude.max()
+    if full.dtype.kind == "c":
+        magnitude = np.abs(full)
+        floor = _FFT_RANGE * magnitude.max()
+        small = magnitude[start:stop] < floor
+    else:  # two reductions and two comparisons, no array of magnitudes
+        floor = _FFT_RANGE * max(full.max(), -full.min())
+        small = out < floor
+        small &= out > -floor
     if not math.isfinite(floor):
         return None  # an input holds a NaN or an infinity (or the sums overflow): the FFT cannot tell
-    magnitude = magnitude[start:stop]
-    if not magnitude.min() < floor:
+    k = start + np.flatnonzero(small)  # full indices of the samples to replace
+    if not k.size:
         return out
     n, q = len(long), len(short)
-    k = start + np.flatnonzero(
-        magnitude < floor
-    )  # full indices of the samples to replace
     zero = ~(_has_nonzero_term(long, q, k) & _has_nonzero_term(short, n, k))
     out[k[zero] - start] = 0
     k = k[~zero]
@@ -345,11 +350,26 @@ def _fft_resolved(long, short, start, stop):
         whole, n, q, stop - start
     ):
         return whole(long, short, start, stop)
+    reversed_short = None
     for first, last in zip(firsts.tolist(), lasts.tolist()):
-        out[first - start : last - start] = _direct_kernel(
-            n, q, last - first, long.dtype
-        )(long, short, first, last)
+        if last - first > _DOTS_MAX_RUN:
+            out[first - start : last - start] = _direct_kernel(
+                n, q, last - first, long.dtype
+            )(long, short, first, last)
+            continue
+        if reversed_short is None:
+            reversed_short = np.ascontiguousarray(short[::-1])
+        for k in range(first, last):  # a short run: one dot product per sample
+            lo, hi = max(k - q + 1, 0), min(k + 1, n)
+            out[k - start] = np.dot(
+                long[lo:hi], reversed_short[q - 1 - k + lo : q - 1 - k + hi]
+            )
     return out
+
+
+# Runs of at most this many samples that the FFT cannot resolve are summed by one dot
+# product each (no padded copy of the inputs, no block matrix)
+_DOTS_MAX_RUN = 8
 
 
 def _matrix(long, short, start, stop):

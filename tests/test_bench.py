@@ -88,11 +88,17 @@ class TestPlots:
         result = plots.load(
             pathlib.Path(__file__).parent.parent / "book" / "data" / "benchmarks.json"
         )
-        fig, axes = plt.subplots(1, 3)
+        fig, axes = plt.subplots(1, 5)
         plots.plot_convolve(result, axes[0])
         plots.plot_integers(result, axes[1])
         plots.plot_conv2d_ratios(result, axes[2])
+        plots.plot_fft(result, axes[3])
+        plots.plot_winograd(result, axes[4])
         assert axes[0].get_xscale() == "log" and axes[0].lines
+        # every reference the appendix names is in the committed run: GMP, numpy.fft, Winograd
+        assert "GMP (gmpy2)" in [line.get_label() for line in axes[1].lines]
+        assert len(axes[3].lines) == 4 and not axes[3].texts
+        assert axes[4].patches and not axes[4].texts
         plt.close(fig)
 
 
