@@ -32,8 +32,9 @@ empty output and zero weight gradients; "fft" and Winograd hand it to "direct".
 Non-finite values: "direct" and "im2col" make an output NaN or inf exactly when one of
 the products that define it is, as torch does. The transforms mix many inputs into
 each transformed value, so with "fft" a NaN or inf reaches every output of its image,
-with the Winograd methods every output of its tile; "auto" never chooses a transform
-for an input or a weight that holds one.
+with the Winograd methods every output of its tile; "auto" never returns a transform's
+output for an input or a weight that holds one: such an output is not finite, and
+"auto" then computes it again by "im2col".
 """
 
 import functools
@@ -344,9 +345,12 @@ class _Im2colCorrelation(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, stride, dilation, groups, out_size):
         ctx.options = stride, dilation, groups
-        single = _rows_per_block(
-            x.device, x.shape[0], out_size[1], x.shape[1], weight.shape[-2:]
-        ) >= out_size[0]
+        single = (
+            _rows_per_block(
+                x.device, x.shape[0], out_size[1], x.shape[1], weight.shape[-2:]
+            )
+            >= out_size[0]
+        )
         if single and ctx.needs_input_grad[1]:
             # one block: keep its columns (at most the budget) for dW, as torch's own
             # CPU convolution keeps its column matrix, rather than copying them again
@@ -402,9 +406,14 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     A cost model in floating-point operations: ``"im2col"`` costs one pass over the
     ``(N oH oW) x (C kH kW)`` column matrix plus a ``2 N oH oW C kH kW O / groups``-flop
     matrix product; ``"fft"`` costs ``N C + O C / G + N O`` real FFTs of the padded
-    image (``F log F`` each) plus ``N O C / G`` complex products per frequency. Copies,
-    FFT points and complex products are weighted by rough measured costs relative to
-    a matrix product's flop; large kernels with few channels favour the FFT.
+    image (``F log F`` each) plus ``N O C / G`` complex products per frequency; for
+    stride-1, undilated 3x3 kernels, ``"winograd"`` (F(2x2, 3x3), book section 5.7)
+    costs 16 products per 2 x 2 output tile and channel pair (a direct sum needs 36)
+    plus 16 transformed values per tile and channel. Copies, FFT points, transformed
+    values and products are weighted by rough measured costs relative to a large
+    matrix product's flop: large kernels with few channels favour the FFT, 3x3 layers
+    with a hundred channels or more favour Winograd. ``"winograd4x4"`` is never
+    chosen: its float32 error is an order of magnitude larger.
 
     Parameters
     ----------
@@ -417,10 +426,10 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     Returns
     -------
     str
-        ``"im2col"`` or ``"fft"`` (``"direct"`` never wins on a CPU, where one large
-        matrix product beats ``kH kW`` small ones). Integer inputs always get
-        ``"im2col"`` (exact), and so do tensors that hold a NaN or an infinity (the
-        FFT would spread it to every output).
+        ``"im2col"``, ``"fft"`` or ``"winograd"`` (``"direct"`` never wins on a CPU,
+        where one large matrix product beats ``kH kW`` small ones). Integer inputs
+        always get ``"im2col"`` (exact), and so do tensors that hold a NaN or an
+        infinity (a transform would spread it to every output of its image or tile).
 
     See Also
     --------
@@ -433,6 +442,8 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
     'fft'
     >>> choose_conv_method(torch.zeros(1, 64, 56, 56), torch.zeros(64, 64, 3, 3), padding=1)
     'im2col'
+    >>> choose_conv_method(torch.zeros(1, 256, 56, 56), torch.zeros(256, 256, 3, 3), padding=1)
+    'winograd'
     >>> choose_conv_method(torch.full((1, 1, 256, 256), float("nan")), torch.zeros(1, 1, 31, 31))
     'im2col'
     """
@@ -445,27 +456,32 @@ def choose_conv_method(input, weight, stride=1, padding=0, dilation=1, groups=1)
         input.shape[-1] + padding4[2] + padding4[3],
     )
     out_size = check_window_fits(padded, weight.shape[-2:], stride, dilation)
-    return _choose("auto", input, weight, padded, out_size, groups)
+    return _choose("auto", input, weight, padded, out_size, groups, stride, dilation)
 
 
-def _choose(method, input, weight, padded, out_size, groups, auto=True):
+def _choose(
+    method, input, weight, padded, out_size, groups, stride, dilation, check=True
+):
     """The method that computes ``method``: "auto" by the cost model, transforms only where they serve.
 
     Integers go to "im2col", whose integer products are exact (a floating-point FFT or
     Winograd transform would round them); empty tensors to "direct" (an FFT library
-    refuses an empty batch). If ``auto`` (``method`` was chosen for the user), tensors
+    refuses an empty batch). With ``check`` (for "auto", chosen for the user), tensors
     holding a NaN or an infinity go to "im2col" too: a transform would spread them
-    beyond the products they enter.
+    beyond the products they enter. (:func:`conv2d` checks the transform's output
+    instead, which is cheaper: see :func:`_conv2d`.)
     """
     if method == "auto":
-        method = _cost_model(input.shape, weight.shape, padded, out_size, groups)
+        method = _cost_model(
+            input.shape, weight.shape, padded, out_size, groups, stride, dilation
+        )
     if method not in _TRANSFORMS:
         return method
     if not (input.is_floating_point() or input.is_complex()):
         return "im2col"
     if input.numel() == 0 or weight.numel() == 0:
         return "direct"
-    if auto and not _finite(input, weight):
+    if check and not _finite(input, weight):
         return "im2col"
     return method
 
@@ -478,26 +494,38 @@ _TRANSFORMS = (
 
 
 def _finite(*tensors):
-    """Whether no tensor holds a NaN or an infinity: one pass over each, made only before a transform."""
+    """Whether no tensor holds a NaN or an infinity: one pass over each."""
     return all(bool(torch.isfinite(t).all()) for t in tensors)
 
 
-def _cost_model(input_shape, weight_shape, padded, out_size, groups):
-    """ "im2col" or "fft", whichever the flop-count model says is cheaper."""
+def _cost_model(input_shape, weight_shape, padded, out_size, groups, stride, dilation):
+    """ "im2col", "fft" or "winograd", whichever the flop-count model says is cheapest."""
     N, C = input_shape[:2]  # batch, channels
     O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
     L, K = out_size[0] * out_size[1], Cg * kH * kW  # output pixels, taps per output
-    im2col = 2.0 * N * L * K * O + _COPY_COST * N * L * K * groups
+    costs = {"im2col": 2.0 * N * L * K * O + _COPY_COST * N * L * K * groups}
     F = _fft.fast_length(padded[0]) * _fft.fast_length(padded[1])
     transforms = (N * C + O * Cg + N * O) * _FFT_COST * F * math.log2(max(F, 2))
-    products = _PRODUCT_COST * N * O * Cg * F / 2
-    return "fft" if transforms + products < im2col else "im2col"
+    costs["fft"] = transforms + _PRODUCT_COST * N * O * Cg * F / 2
+    if (kH, kW) == (3, 3) and tuple(stride) == tuple(dilation) == (1, 1):
+        # F(2x2, 3x3): 16 products per 2 x 2 tile and channel pair (36 directly),
+        # as 16 batched products, and 16 transformed values per tile and channel
+        tiles = N * -(-out_size[0] // 2) * -(-out_size[1] // 2)
+        costs["winograd"] = (
+            _WINOGRAD_PRODUCT_COST * 2.0 * tiles * 16 * Cg * O
+            + _WINOGRAD_TRANSFORM_COST * tiles * 16 * (C + O)
+        )
+    return min(costs, key=costs.get)
 
 
 # costs in units of one flop of a large matrix product (measured roughly on a 2-core x86 CPU)
 _COPY_COST = 10.0  # copying one element into the column matrix
 _FFT_COST = 12.5  # one point of a real 2-D FFT, per log2 of its size
 _PRODUCT_COST = 40.0  # one complex multiply-add of the spectra
+# Winograd, fitted to VGG-16's 3x3 layers (2-core AMD EPYC): its 16 products per tile
+# are smaller matrix products than im2col's one, and its transforms are memory-bound
+_WINOGRAD_PRODUCT_COST = 1.6  # one flop of the 16 batched products
+_WINOGRAD_TRANSFORM_COST = 60.0  # one transformed input or output value
 
 
 def _single(value, name, minimum):
@@ -621,10 +649,18 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
             key,
             x.device,
         )
-    method = _choose(method, input, weight, x.shape[-2:], out_size, groups, auto)
+    method = _choose(
+        method, input, weight, x.shape[-2:], out_size, groups, stride, dilation, False
+    )
     out = _IMPLEMENTATIONS[method](
         x, weight, stride, dilation, groups, out_size
     )  # N,O,oH,oW
+    if auto and method in _TRANSFORMS and not bool(out.detach().sum().isfinite()):
+        # A NaN or an infinity in the input or the kernel reaches every output of its
+        # image (FFT) or tile (Winograd), so a transform's output is finite only if
+        # what it read was: one sum of the output, smaller than the input and the
+        # kernel of a deep layer, decides. Otherwise sum directly, as torch does.
+        out = _IMPLEMENTATIONS["im2col"](x, weight, stride, dilation, groups, out_size)
     if bias is not None:
         out = out + bias.view(-1, 1, 1)
     return out.to(dtype) if half else out
@@ -672,9 +708,10 @@ def conv2d(
         dilation-1 3x3 kernels only; a NaN or inf spreads through its tile. "auto"
         asks :func:`choose_conv_method`, or times the methods in benchmark mode
         (:func:`coursekit.nn.functional.benchmark_mode`); when ``input`` or ``weight``
-        holds a NaN or an inf it never takes "fft" or a Winograd method (it takes
-        "im2col" instead), so that an output is NaN or inf exactly when one of the
-        products that define it is, as with torch.
+        holds a NaN or an inf it never returns the output of "fft" or a Winograd
+        method (that output is not finite, one sum tells, and "im2col" computes it
+        again), so that an output is NaN or inf exactly when one of the products
+        that define it is, as with torch.
 
     Returns
     -------
