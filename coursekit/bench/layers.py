@@ -317,8 +317,9 @@ def training(device, quick):
                     model, dataset, valid, epochs=1, device=device, progress=False
                 )
 
+            # a model2 epoch takes a tenth of a second: the median of several
             rates[layers] = len(dataset) / median_time(
-                epoch, min_total=0.0, max_repeat=3, device=device
+                epoch, min_total=1.0, max_repeat=9, device=device
             )
         if len(rates) == 2:
             yield Row(

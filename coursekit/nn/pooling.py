@@ -157,8 +157,10 @@ def max_pool2d(
     if not (return_indices or any(padding) or any(extra)):
         # every window lies inside the input: the first maximum of each window view,
         # differentiated by autograd (the gradient goes to that first maximum)
+        # the first maximum of each window row, then the first of those: the first
+        # maximum in row-major order, with no copy of the windows
         win = windows(input, kernel_size, stride, dilation, out_size)
-        out = win.reshape(N, C, oH, oW, kH * kW).max(-1).values  # N,C,oH,oW
+        out = win.max(-1).values.max(-1).values  # N,C,oH,oW
         return out[0] if unbatched else out
     with torch.no_grad():
         x = pad(
