@@ -345,7 +345,9 @@ def dataset_name(name=None):
     return check_option(name, source, ("digits",) + tuple(DATASETS))
 
 
-def dataset(name=None, split="train", root=None, download=False, size=28):
+def dataset(
+    name=None, split="train", root=None, download=False, size=28, format="dataset"
+):
     """The training data of the book's chapters: the digits, or a real data set named by ``COURSEKIT_DATASET``.
 
     The chapters train on the digits, which ship offline. Setting the environment
@@ -364,27 +366,46 @@ def dataset(name=None, split="train", root=None, download=False, size=28):
     size : int, default 28
         Side of the digits; the real data sets keep their own (28 for MNIST and
         Fashion-MNIST, 32 for CIFAR-10).
+    format : {"dataset", "tensors"}
+        A torch ``Dataset``, or all of it as the pair ``(images, labels)`` (for a
+        real data set the images are read one by one and stacked: CIFAR-10's
+        training images take 600 MB).
 
     Returns
     -------
-    torch.utils.data.Dataset
-        Pairs ``(image, label)``, images float32 (C, H, W) in [0, 1].
+    torch.utils.data.Dataset or (torch.Tensor, torch.Tensor)
+        Pairs ``(image, label)``, images float32 (C, H, W) in [0, 1]; or images
+        ``(N, C, H, W)`` and labels int64 ``(N,)``.
 
     Raises
     ------
     ValueError
-        For an unknown name or split; FileNotFoundError as :func:`mnist`.
+        For an unknown name, split or format; FileNotFoundError as :func:`mnist`.
 
     Examples
     --------
     >>> image, label = dataset("digits", split="test", size=16)[0]
     >>> tuple(image.shape)
     (1, 16, 16)
+    >>> images, labels = dataset("digits", split="test", size=16, format="tensors")
+    >>> tuple(images.shape), labels.dtype
+    ((450, 1, 16, 16), torch.int64)
     """
     name = dataset_name(name)
+    format = check_option(format, "format", FORMATS)
     if name == "digits":
-        return digits(size=size, split=check_option(split, "split", ("train", "test")))
-    return _torchvision_dataset(name, split, root, download)
+        return digits(
+            size=size,
+            split=check_option(split, "split", ("train", "test")),
+            format=format,
+        )
+    result = _torchvision_dataset(name, split, root, download)
+    if format == "tensors":
+        batches = list(torch.utils.data.DataLoader(result, batch_size=1024))
+        images = torch.cat([batch[0] for batch in batches])
+        labels = torch.cat([batch[1] for batch in batches]).to(torch.int64)
+        return images, labels
+    return result
 
 
 class Transformed(torch.utils.data.Dataset):
