@@ -7,7 +7,8 @@
 - :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10`: read by torchvision's dataset
   classes from a cache folder (:func:`data_folder`), downloaded only when asked.
 - :func:`dataset`, :func:`dataset_name`: the training data of the book's chapters, the
-  digits unless the environment variable ``COURSEKIT_DATASET`` names one of the three.
+  digits unless the environment variable ``COURSEKIT_DATASET`` names one of the three;
+  :func:`rescaled`: its images drawn at another size.
 - :class:`Transformed`: a data set whose images pass through a transform (augmentation).
 - :func:`transform_once`: a fixed copy of a data set with every image transformed once,
   e.g. a validation set of shifted and rotated digits.
@@ -406,6 +407,50 @@ def dataset(
         labels = torch.cat([batch[1] for batch in batches]).to(torch.int64)
         return images, labels
     return result
+
+
+def rescaled(size, split="test", name=None, root=None, download=False):
+    """The images of :func:`dataset` drawn at another size, ``size x size``, as a TensorDataset.
+
+    Does a network trained at one scale read another? These images tell.
+
+    The digits are drawn again from their 8x8 originals (:func:`digits` with this
+    ``size``); the images of a real data set are resized from their own size with
+    bilinear interpolation (antialiased when they shrink).
+
+    Parameters
+    ----------
+    size : int
+        Side of the returned images, at least 8.
+    split : {"train", "test"}
+    name, root, download :
+        As for :func:`dataset` (``COURSEKIT_DATASET``, else the digits).
+
+    Returns
+    -------
+    torch.utils.data.TensorDataset
+        Images ``(N, C, size, size)``, float32 in [0, 1]; labels int64.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a size that is not an int >= 8, an unknown name or split; FileNotFoundError as :func:`mnist`.
+
+    Examples
+    --------
+    >>> images, labels = rescaled(20, name="digits").tensors
+    >>> tuple(images.shape), torch.equal(images, digits(size=20, split="test").tensors[0])
+    ((450, 1, 20, 20), True)
+    """
+    size = check_int(size, "size", minimum=8)
+    images, labels = dataset(
+        name, split=split, root=root, download=download, size=size, format="tensors"
+    )
+    if images.shape[-1] != size:  # a real data set, at its own size
+        images = torch.nn.functional.interpolate(
+            images, size=(size, size), mode="bilinear", antialias=True
+        ).clamp_(0.0, 1.0)
+    return torch.utils.data.TensorDataset(images, labels)
 
 
 class Transformed(torch.utils.data.Dataset):

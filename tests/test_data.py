@@ -284,6 +284,38 @@ class TestDatasetSwitch:
         ):
             data.dataset(format="list")
 
+    def test_rescaled_digits_are_drawn_at_the_size(self, monkeypatch):
+        monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
+        for size in (12, 28):
+            images, labels = data.rescaled(size).tensors
+            expected = data.digits(size=size, split="test", format="tensors")
+            assert torch.equal(images, expected[0]) and torch.equal(labels, expected[1])
+
+    def test_rescaled_real_dataset(self, tmp_path, monkeypatch, cifar_checksums):
+        arrays, md5 = dataset_files.write_cifar10(tmp_path)
+        cifar_checksums(md5)
+        monkeypatch.setenv("COURSEKIT_DATASET", "cifar10")
+        images, labels = data.rescaled(16, root=tmp_path).tensors
+        assert images.shape == (2, 3, 16, 16) and images.dtype == torch.float32
+        assert 0 <= float(images.min()) and float(images.max()) <= 1
+        assert labels.tolist() == arrays["test_batch"][1]
+        # its own size: unchanged
+        same = data.rescaled(32, root=tmp_path).tensors[0]
+        np.testing.assert_allclose(
+            same.numpy(), arrays["test_batch"][0] / 255, atol=1e-6
+        )
+
+    @pytest.mark.parametrize(
+        "size, error, message",
+        [
+            (4, ValueError, r"size must be >= 8; got 4"),
+            (16.0, TypeError, r"size must be an int; got float 16.0"),
+        ],
+    )
+    def test_rescaled_bad_size(self, size, error, message):
+        with pytest.raises(error, match=message):
+            data.rescaled(size)
+
     def test_unknown_name(self, monkeypatch):
         monkeypatch.setenv("COURSEKIT_DATASET", "imagenet")
         with pytest.raises(
