@@ -165,3 +165,48 @@ def test_glued_numbers_are_python_numbers(path):
     for name, spec in re.findall(r"\{glue(?::text)?\}`([^`:]+):([^`]+)`", markdown):
         assert name in glued, f"{name!r} is not glued on this page"
         format_plain_text(glued[name], spec)
+
+
+def _code(path):
+    return [_source(c) for c in _cells(path) if c["cell_type"] == "code"]
+
+
+# the pages whose code trains a network with coursekit.train.fit
+TRAINING = [p for p in SECTIONS if any(re.search(r"\bfit\(", s) for s in _code(p))]
+
+
+def test_the_training_pages_are_found():
+    found = {f"{p.parent.name}/{p.stem}" for p in TRAINING}
+    assert {
+        "05_cnn_layers/08_batch_norm",
+        "05_cnn_layers/09_digit_networks",
+        "06_architectures/03_nin",
+        "06_architectures/05_resnet",
+        "06_architectures/06_densenet",
+        "06_architectures/08_augmentation_and_datasets",
+        "06_architectures/09_interpretation",
+        "06_architectures/10_transfer_learning",
+    } <= found
+
+
+@pytest.mark.parametrize(
+    "path", TRAINING, ids=[f"{p.parent.name}/{p.stem}" for p in TRAINING]
+)
+def test_training_follows_the_dataset_switch(path):
+    """COURSEKIT_DATASET (book section 6.8) reaches every page that trains.
+
+    The page reads its data with ``data.dataset`` before it first trains, and no cell that
+    trains reads the digits directly or builds a network for the digits' shape only
+    (``models.model2()``: one channel of 28 x 28 pixels).
+    """
+    code = _code(path)
+    trains = [i for i, s in enumerate(code) if re.search(r"\bfit\(", s)]
+    reads = [i for i, s in enumerate(code) if "data.dataset(" in s]
+    assert reads and reads[0] <= trains[0], (
+        "read the training data with coursekit.data.dataset(...) before training"
+    )
+    for i in trains:
+        assert "digits(" not in code[i], "train on data.dataset(...), not data.digits"
+        assert not re.search(r"models\.\w+\(\)", code[i]), (
+            "build the network for the data's shape (in_channels=..., size=...)"
+        )
