@@ -436,6 +436,11 @@ def rescaled(size, split="test", name=None, root=None, download=False):
     ValueError, TypeError
         For a size that is not an int >= 8, an unknown name or split; FileNotFoundError as :func:`mnist`.
 
+    See Also
+    --------
+    dataset : the images at the size the chapters train on. Book section 6.3, "NiN for the
+        digits", measures a network trained at one size on others.
+
     Examples
     --------
     >>> images, labels = rescaled(20, name="digits").tensors
