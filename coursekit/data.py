@@ -7,7 +7,8 @@
 - :func:`mnist`, :func:`fashion_mnist`, :func:`cifar10`: read by torchvision's dataset
   classes from a cache folder (:func:`data_folder`), downloaded only when asked.
 - :func:`dataset`, :func:`dataset_name`: the training data of the book's chapters, the
-  digits unless the environment variable ``COURSEKIT_DATASET`` names one of the three.
+  digits unless the environment variable ``COURSEKIT_DATASET`` names one of the three;
+  :func:`rescaled`: its images drawn at another size.
 - :class:`Transformed`: a data set whose images pass through a transform (augmentation).
 - :func:`transform_once`: a fixed copy of a data set with every image transformed once,
   e.g. a validation set of shifted and rotated digits.
@@ -345,7 +346,9 @@ def dataset_name(name=None):
     return check_option(name, source, ("digits",) + tuple(DATASETS))
 
 
-def dataset(name=None, split="train", root=None, download=False, size=28):
+def dataset(
+    name=None, split="train", root=None, download=False, size=28, format="dataset"
+):
     """The training data of the book's chapters: the digits, or a real data set named by ``COURSEKIT_DATASET``.
 
     The chapters train on the digits, which ship offline. Setting the environment
@@ -364,27 +367,95 @@ def dataset(name=None, split="train", root=None, download=False, size=28):
     size : int, default 28
         Side of the digits; the real data sets keep their own (28 for MNIST and
         Fashion-MNIST, 32 for CIFAR-10).
+    format : {"dataset", "tensors"}
+        A torch ``Dataset``, or all of it as the pair ``(images, labels)`` (for a
+        real data set the images are read one by one and stacked: CIFAR-10's
+        training images take 600 MB).
 
     Returns
     -------
-    torch.utils.data.Dataset
-        Pairs ``(image, label)``, images float32 (C, H, W) in [0, 1].
+    torch.utils.data.Dataset or (torch.Tensor, torch.Tensor)
+        Pairs ``(image, label)``, images float32 (C, H, W) in [0, 1]; or images
+        ``(N, C, H, W)`` and labels int64 ``(N,)``.
 
     Raises
     ------
     ValueError
-        For an unknown name or split; FileNotFoundError as :func:`mnist`.
+        For an unknown name, split or format; FileNotFoundError as :func:`mnist`.
 
     Examples
     --------
     >>> image, label = dataset("digits", split="test", size=16)[0]
     >>> tuple(image.shape)
     (1, 16, 16)
+    >>> images, labels = dataset("digits", split="test", size=16, format="tensors")
+    >>> tuple(images.shape), labels.dtype
+    ((450, 1, 16, 16), torch.int64)
     """
     name = dataset_name(name)
+    format = check_option(format, "format", FORMATS)
     if name == "digits":
-        return digits(size=size, split=check_option(split, "split", ("train", "test")))
-    return _torchvision_dataset(name, split, root, download)
+        return digits(
+            size=size,
+            split=check_option(split, "split", ("train", "test")),
+            format=format,
+        )
+    result = _torchvision_dataset(name, split, root, download)
+    if format == "tensors":
+        batches = list(torch.utils.data.DataLoader(result, batch_size=1024))
+        images = torch.cat([batch[0] for batch in batches])
+        labels = torch.cat([batch[1] for batch in batches]).to(torch.int64)
+        return images, labels
+    return result
+
+
+def rescaled(size, split="test", name=None, root=None, download=False):
+    """The images of :func:`dataset` drawn at another size, ``size x size``, as a TensorDataset.
+
+    Does a network trained at one scale read another? These images tell.
+
+    The digits are drawn again from their 8x8 originals (:func:`digits` with this
+    ``size``); the images of a real data set are resized from their own size with
+    bilinear interpolation (antialiased when they shrink).
+
+    Parameters
+    ----------
+    size : int
+        Side of the returned images, at least 8.
+    split : {"train", "test"}
+    name, root, download :
+        As for :func:`dataset` (``COURSEKIT_DATASET``, else the digits).
+
+    Returns
+    -------
+    torch.utils.data.TensorDataset
+        Images ``(N, C, size, size)``, float32 in [0, 1]; labels int64.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a size that is not an int >= 8, an unknown name or split; FileNotFoundError as :func:`mnist`.
+
+    See Also
+    --------
+    dataset : the images at the size the chapters train on. Book section 6.3, "NiN for the
+        digits", measures a network trained at one size on others.
+
+    Examples
+    --------
+    >>> images, labels = rescaled(20, name="digits").tensors
+    >>> tuple(images.shape), torch.equal(images, digits(size=20, split="test").tensors[0])
+    ((450, 1, 20, 20), True)
+    """
+    size = check_int(size, "size", minimum=8)
+    images, labels = dataset(
+        name, split=split, root=root, download=download, size=size, format="tensors"
+    )
+    if images.shape[-1] != size:  # a real data set, at its own size
+        images = torch.nn.functional.interpolate(
+            images, size=(size, size), mode="bilinear", antialias=True
+        ).clamp_(0.0, 1.0)
+    return torch.utils.data.TensorDataset(images, labels)
 
 
 class Transformed(torch.utils.data.Dataset):

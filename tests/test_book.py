@@ -165,3 +165,88 @@ def test_glued_numbers_are_python_numbers(path):
     for name, spec in re.findall(r"\{glue(?::text)?\}`([^`:]+):([^`]+)`", markdown):
         assert name in glued, f"{name!r} is not glued on this page"
         format_plain_text(glued[name], spec)
+
+
+def _code(path):
+    return [_source(c) for c in _cells(path) if c["cell_type"] == "code"]
+
+
+# the pages whose code trains a network with coursekit.train.fit
+TRAINING = [p for p in SECTIONS if any(re.search(r"\bfit\(", s) for s in _code(p))]
+
+
+def test_the_training_pages_are_found():
+    found = {f"{p.parent.name}/{p.stem}" for p in TRAINING}
+    assert {
+        "05_cnn_layers/08_batch_norm",
+        "05_cnn_layers/09_digit_networks",
+        "06_architectures/03_nin",
+        "06_architectures/05_resnet",
+        "06_architectures/06_densenet",
+        "06_architectures/08_augmentation_and_datasets",
+        "06_architectures/09_interpretation",
+        "06_architectures/10_transfer_learning",
+    } <= found
+
+
+@pytest.mark.parametrize(
+    "path", TRAINING, ids=[f"{p.parent.name}/{p.stem}" for p in TRAINING]
+)
+def test_training_follows_the_dataset_switch(path):
+    """COURSEKIT_DATASET (book section 6.8) reaches every page that trains.
+
+    The page reads its data with ``data.dataset`` before it first trains, and no cell that
+    trains reads the digits directly or builds a network for the digits' shape only
+    (``models.model2()``: one channel of 28 x 28 pixels).
+    """
+    code = _code(path)
+    trains = [i for i, s in enumerate(code) if re.search(r"\bfit\(", s)]
+    reads = [i for i, s in enumerate(code) if "data.dataset(" in s]
+    assert reads and reads[0] <= trains[0], (
+        "read the training data with coursekit.data.dataset(...) before training"
+    )
+    for i in trains:
+        assert "digits(" not in code[i], "train on data.dataset(...), not data.digits"
+        assert not re.search(r"models\.\w+\(\)", code[i]), (
+            "build the network for the data's shape (in_channels=..., size=...)"
+        )
+
+
+def _runnable(source):
+    """A code cell's source as plain Python: a line of IPython magic (``%pip``) becomes ``pass``."""
+    return re.sub(r"^(\s*)%.*$", r"\1pass", source, flags=re.M)
+
+
+def test_the_switch_trains_a_page_on_cifar10(tmp_path, monkeypatch):
+    """With ``COURSEKIT_DATASET=cifar10``, section 6.9 trains ``model2`` on 3x32x32 photographs.
+
+    The page's code up to its training runs on tiny CIFAR-10 files in torchvision's format
+    (``dataset_files``), never downloaded: a few seconds.
+    """
+    import torch
+
+    import dataset_files
+    from coursekit._torchvision import import_torchvision
+
+    _, md5 = dataset_files.write_cifar10(tmp_path, per_batch=8)
+    cifar = import_torchvision().datasets.CIFAR10
+    batches = [f"data_batch_{i}" for i in range(1, 6)]
+    monkeypatch.setattr(cifar, "train_list", [[b, md5[b]] for b in batches])
+    monkeypatch.setattr(cifar, "test_list", [["test_batch", md5["test_batch"]]])
+    monkeypatch.setattr(cifar, "meta", {**cifar.meta, "md5": md5["batches.meta"]})
+    monkeypatch.setenv("COURSEKIT_DATASET", "cifar10")
+    monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path))
+    path = ROOT / "book" / "06_architectures" / "09_interpretation.ipynb"
+    monkeypatch.chdir(path.parent)
+    code = _code(path)
+    last = next(i for i, s in enumerate(code) if re.search(r"\bfit\(", s))
+    namespace = {}
+    threads = torch.get_num_threads()
+    try:
+        for source in code[: last + 1]:
+            exec(compile(_runnable(source), str(path), "exec"), namespace)
+    finally:
+        torch.set_num_threads(threads)
+    net, history = namespace["net"], namespace["history"]
+    assert net.input_shape == (3, 32, 32) and len(namespace["train"]) == 40
+    assert len(history.valid_accuracy) == 6  # the page's six epochs, on 8 test images

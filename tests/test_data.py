@@ -243,6 +243,79 @@ class TestDatasetSwitch:
         monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
         assert data.dataset(split="test", size=12)[0][0].shape == (1, 12, 12)
 
+    def test_cifar10_keeps_its_size_and_channels(
+        self, tmp_path, monkeypatch, cifar_checksums
+    ):
+        arrays, md5 = dataset_files.write_cifar10(tmp_path)
+        cifar_checksums(md5)
+        monkeypatch.setenv("COURSEKIT_DATASET", "cifar10")
+        monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path))
+        train, test = data.dataset(size=16), data.dataset(split="test", size=16)
+        assert len(train) == 10 and len(test) == 2
+        assert train[0][0].shape == (3, 32, 32) and test[1][0].shape == (3, 32, 32)
+        images, labels = data.dataset(split="test", size=16, format="tensors")
+        expected, expected_labels = arrays["test_batch"]
+        assert images.shape == (2, 3, 32, 32) and images.dtype == torch.float32
+        np.testing.assert_allclose(images.numpy(), expected / 255, atol=1e-6)
+        assert labels.dtype == torch.int64 and labels.tolist() == expected_labels
+
+    @pytest.mark.parametrize(
+        "name, folder", [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")]
+    )
+    def test_tensors_of_a_real_dataset(self, tmp_path, monkeypatch, name, folder):
+        arrays = dataset_files.write_mnist(tmp_path, folder, sizes=(5, 3))
+        monkeypatch.setenv("COURSEKIT_DATASET", name)
+        images, labels = data.dataset(root=tmp_path, size=16, format="tensors")
+        expected, expected_labels = arrays["train"]
+        assert images.shape == (5, 1, 28, 28) and labels.dtype == torch.int64
+        np.testing.assert_allclose(images[:, 0].numpy(), expected / 255, atol=1e-6)
+        assert labels.tolist() == expected_labels.tolist()
+
+    def test_digits_tensors(self, monkeypatch):
+        monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
+        images, labels = data.dataset(split="test", size=16, format="tensors")
+        expected = data.digits(size=16, split="test", format="tensors")
+        assert torch.equal(images, expected[0]) and torch.equal(labels, expected[1])
+
+    def test_unknown_format(self, monkeypatch):
+        monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
+        with pytest.raises(
+            ValueError, match=r"format must be one of 'dataset', 'tensors'; got 'list'"
+        ):
+            data.dataset(format="list")
+
+    def test_rescaled_digits_are_drawn_at_the_size(self, monkeypatch):
+        monkeypatch.delenv("COURSEKIT_DATASET", raising=False)
+        for size in (12, 28):
+            images, labels = data.rescaled(size).tensors
+            expected = data.digits(size=size, split="test", format="tensors")
+            assert torch.equal(images, expected[0]) and torch.equal(labels, expected[1])
+
+    def test_rescaled_real_dataset(self, tmp_path, monkeypatch, cifar_checksums):
+        arrays, md5 = dataset_files.write_cifar10(tmp_path)
+        cifar_checksums(md5)
+        monkeypatch.setenv("COURSEKIT_DATASET", "cifar10")
+        images, labels = data.rescaled(16, root=tmp_path).tensors
+        assert images.shape == (2, 3, 16, 16) and images.dtype == torch.float32
+        assert 0 <= float(images.min()) and float(images.max()) <= 1
+        assert labels.tolist() == arrays["test_batch"][1]
+        # its own size: unchanged
+        same = data.rescaled(32, root=tmp_path).tensors[0]
+        np.testing.assert_allclose(
+            same.numpy(), arrays["test_batch"][0] / 255, atol=1e-6
+        )
+
+    @pytest.mark.parametrize(
+        "size, error, message",
+        [
+            (4, ValueError, r"size must be >= 8; got 4"),
+            (16.0, TypeError, r"size must be an int; got float 16.0"),
+        ],
+    )
+    def test_rescaled_bad_size(self, size, error, message):
+        with pytest.raises(error, match=message):
+            data.rescaled(size)
+
     def test_unknown_name(self, monkeypatch):
         monkeypatch.setenv("COURSEKIT_DATASET", "imagenet")
         with pytest.raises(

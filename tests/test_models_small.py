@@ -229,3 +229,117 @@ class TestLenet5:
             ValueError, match=r"layers must be one of 'torch', 'coursekit'; got 'flux'"
         ):
             models.lenet5(layers="flux")
+
+
+class TestOtherImages:
+    """in_channels and size: the switch of book section 6.8 trains on 3x32x32 photographs."""
+
+    @pytest.mark.parametrize("build", [models.model1, models.model2, models.lenet5])
+    @pytest.mark.parametrize("shape", [(3, 32, 32), (1, 28, 28), (1, 16, 16)])
+    def test_takes_the_shape_it_was_built_for(self, build, shape):
+        net = build(in_channels=shape[0], size=shape[1])
+        assert net.input_shape == shape
+        assert net(torch.rand(2, *shape)).shape == (2, 10)
+        with pytest.raises(ValueError, match=r"expects input of shape"):
+            net(torch.rand(2, 2, *shape[1:]))
+
+    @pytest.mark.parametrize("build", [models.model1, models.model2, models.lenet5])
+    def test_defaults_unchanged(self, build):
+        torch.manual_seed(0)
+        default = build()
+        torch.manual_seed(0)
+        explicit = build(in_channels=1, size=28)
+        assert repr(default) == repr(explicit)
+        for (k1, v1), (k2, v2) in zip(
+            default.state_dict().items(), explicit.state_dict().items()
+        ):
+            assert k1 == k2 and torch.equal(v1, v2)
+
+    @pytest.mark.parametrize("build", [models.model1, models.model2, models.lenet5])
+    def test_same_state_dict_keys_for_colour(self, build):
+        assert list(build(in_channels=3, size=32).state_dict()) == list(
+            build().state_dict()
+        )
+
+    def test_model2_shapes_on_cifar(self):
+        net = models.model2(in_channels=3, size=32)
+        assert shapes(net, torch.zeros(2, 3, 32, 32)) == [
+            (8, 28, 28),
+            (8, 28, 28),
+            (8, 14, 14),
+            (16, 12, 12),
+            (16, 12, 12),
+            (16, 6, 6),
+            (576,),
+            (10,),
+        ]
+        assert n_parameters(net) == 8 * (5 * 5 * 3 + 1) + 1_168 + (576 * 10 + 10)
+
+    def test_model1_parameters_on_cifar(self):
+        net = models.model1(in_channels=3, size=32)
+        assert n_parameters(net) == (3072 * 200 + 200) + (200 * 100 + 100) + 1_010
+
+    def test_lenet5_pads_to_32(self):
+        colour = models.lenet5(in_channels=3, size=32)
+        assert colour.c1.padding == (0, 0) and models.lenet5().c1.padding == (2, 2)
+        assert (
+            shapes(colour, torch.zeros(1, 3, 32, 32))[:7]
+            == shapes(models.lenet5(), torch.zeros(1, 1, 28, 28))[:7]
+        )
+        assert models.lenet5(size=16).c1.padding == (8, 8)
+
+    @pytest.mark.parametrize("build", [models.model2, models.lenet5])
+    def test_coursekit_layers_match_torch_on_colour(self, build):
+        torch.manual_seed(0)
+        reference = build(in_channels=3, size=32, dtype=torch.float64)
+        ours = build(layers="coursekit", in_channels=3, size=32, dtype=torch.float64)
+        ours.load_state_dict(reference.state_dict())
+        x = torch.randn(2, 3, 32, 32, dtype=torch.float64)
+        torch.testing.assert_close(ours(x), reference(x), rtol=0, atol=1e-10)
+
+    @pytest.mark.parametrize(
+        "build, kwargs, error, message",
+        [
+            (models.model2, {"size": 8}, ValueError, r"size must be >= 12; got 8"),
+            (models.model1, {"size": 0}, ValueError, r"size must be >= 1; got 0"),
+            (
+                models.model2,
+                {"in_channels": 0},
+                ValueError,
+                r"in_channels must be >= 1; got 0",
+            ),
+            (
+                models.model1,
+                {"in_channels": 3.0},
+                TypeError,
+                r"in_channels must be an int; got float 3.0",
+            ),
+            (
+                models.lenet5,
+                {"size": (32, 32)},
+                TypeError,
+                r"size must be an int; got tuple",
+            ),
+            (
+                models.lenet5,
+                {"size": 33},
+                ValueError,
+                r"size must be even and between 8 and 32 \(lenet5 pads the image "
+                r"to 32x32\); got 33",
+            ),
+            (
+                models.lenet5,
+                {"size": 64},
+                ValueError,
+                r"size must be even and between 8 and 32 .*; got 64",
+            ),
+            (models.lenet5, {"size": 6}, ValueError, r"size must be >= 8; got 6"),
+        ],
+    )
+    def test_bad_arguments(self, build, kwargs, error, message):
+        with pytest.raises(error, match=message):
+            build(**kwargs)
+
+    def test_keyword_only(self):
+        with pytest.raises(TypeError):
+            models.model2("torch", None, None, None, 3)

@@ -1,7 +1,8 @@
 """Networks of the book, each a ``torch.nn.Module``.
 
 Book section 5.9 (``small``): ``model1`` (dense), ``model2`` (two convolutions) and
-``lenet5``, all for 28x28 single-channel images. Part 6 adds the ImageNet
+``lenet5``, for 28x28 single-channel images by default (``in_channels`` and ``size``
+adapt them to others, e.g. CIFAR-10's 3x32x32). Part 6 adds the ImageNet
 architectures, one module each, network in network (``nin``) and DenseNet
 (``densenet121``, ``densenet_small``).
 

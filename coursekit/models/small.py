@@ -1,7 +1,10 @@
 """The small image classifiers of book section 5.9: ``model1``, ``model2`` and ``lenet5``.
 
 All three take batches of single-channel 28x28 images, shape ``(N, 1, 28, 28)``,
-and return ten class scores (logits), shape ``(N, 10)``. ``model2`` and
+by default, and return ten class scores (logits), shape ``(N, 10)``. The keyword
+arguments ``in_channels`` and ``size`` adapt them to other images, e.g. CIFAR-10's
+``(N, 3, 32, 32)``: only the first layer's input channels and the dense layer after
+the flattening change. ``model2`` and
 ``lenet5`` are built either from PyTorch's layers (``layers="torch"``) or from
 coursekit's own (``layers="coursekit"``); both choices give the same
 ``state_dict`` keys and shapes, so one network loads the other's weights and
@@ -14,7 +17,7 @@ from types import SimpleNamespace
 import torch  # noqa: F401 (the doctests use it)
 from torch import nn
 
-from .._validation import check_option
+from .._validation import check_int, check_option
 
 LAYERS = ("torch", "coursekit")
 
@@ -109,24 +112,74 @@ def layer_classes(layers, method=None):
     )
 
 
-def model1(device=None, dtype=None):
+def image_shape(in_channels, size, minimum):
+    """``(in_channels, size, size)``, the shape of one input image, after checking both arguments.
+
+    Parameters
+    ----------
+    in_channels : int
+        At least 1.
+    size : int
+        Side of the square image, at least ``minimum``.
+    minimum : int
+        The smallest side the network can read.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-int argument, or one below its minimum.
+
+    Examples
+    --------
+    >>> image_shape(3, 32, minimum=12)
+    (3, 32, 32)
+    >>> image_shape(1, 8, minimum=12)
+    Traceback (most recent call last):
+    ...
+    ValueError: size must be >= 12; got 8
+    """
+    return (
+        check_int(in_channels, "in_channels", minimum=1),
+        check_int(size, "size", minimum=minimum),
+        int(size),
+    )
+
+
+def model1(device=None, dtype=None, *, in_channels=1, size=28):
     """The fully connected classifier ``model1`` of book section 5.9 (178,110 parameters).
 
     Flatten the 28x28 image to 784 numbers, then ``Linear(784, 200)`` + ReLU,
     ``Linear(200, 100)`` + tanh, ``Linear(100, 10)``:
     ``(784*200 + 200) + (200*100 + 100) + (100*10 + 10) = 178,110`` parameters.
 
+    Other images flatten to ``in_channels * size * size`` numbers, and only ``fc1``
+    changes.
+
     Parameters
     ----------
     device, dtype : optional
         Where and in which floating type the parameters are created, as for any
         torch module; ``.to(device)`` moves the network later.
+    in_channels : int, default 1
+        Channels of the input images (3 for colour).
+    size : int, default 28
+        Side of the square input images.
 
     Returns
     -------
     ImageClassifier
-        Takes ``(N, 1, 28, 28)``, returns logits ``(N, 10)``. Layers: ``flatten,
+        Takes ``(N, in_channels, size, size)``, returns logits ``(N, 10)``. Layers: ``flatten,
         fc1, relu1, fc2, tanh2, fc3``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an ``in_channels`` or ``size`` that is not an int >= 1; from ``forward``, for an
+        input of another shape.
 
     See Also
     --------
@@ -140,20 +193,25 @@ def model1(device=None, dtype=None):
     178110
     >>> net(torch.zeros(2, 1, 28, 28)).shape
     torch.Size([2, 10])
+    >>> model1(in_channels=3, size=32).fc1
+    Linear(in_features=3072, out_features=200, bias=True)
     """
+    shape = image_shape(in_channels, size, minimum=1)
     factory = {"device": device, "dtype": dtype}
     layers = OrderedDict(
-        flatten=nn.Flatten(),  # N,784
-        fc1=nn.Linear(784, 200, **factory),  # N,200
+        flatten=nn.Flatten(),  # N,784 for 1x28x28
+        fc1=nn.Linear(shape[0] * shape[1] * shape[2], 200, **factory),  # N,200
         relu1=nn.ReLU(),
         fc2=nn.Linear(200, 100, **factory),  # N,100
         tanh2=nn.Tanh(),
         fc3=nn.Linear(100, 10, **factory),  # N,10
     )
-    return ImageClassifier("model1", (1, 28, 28), layers)
+    return ImageClassifier("model1", shape, layers)
 
 
-def model2(layers="torch", method=None, device=None, dtype=None):
+def model2(
+    layers="torch", method=None, device=None, dtype=None, *, in_channels=1, size=28
+):
     """The convolutional classifier ``model2`` of book section 5.9 (5,386 parameters).
 
     Each layer with its output shape ``(C, H, W)`` and its parameters::
@@ -166,6 +224,11 @@ def model2(layers="torch", method=None, device=None, dtype=None):
         fc      400 => 10            (10,)          400*10 + 10      = 4,010
                                                     total              5,386
 
+    For other images (``in_channels``, ``size``) only ``conv1``'s input channels and the
+    flattened size change: a ``size x size`` image gives maps of side
+    ``s = ((size - 4) // 2 - 2) // 2`` after ``pool2`` and ``fc`` reads ``16 * s * s``
+    numbers (``16 * 6 * 6 = 576`` for CIFAR-10's 32x32 photographs).
+
     Parameters
     ----------
     layers : {"torch", "coursekit"}
@@ -177,18 +240,25 @@ def model2(layers="torch", method=None, device=None, dtype=None):
     device, dtype : optional
         Where and in which floating type the parameters are created;
         ``.to(device)`` moves the network later.
+    in_channels : int, default 1
+        Channels of the input images (3 for colour).
+    size : int, default 28
+        Side of the square input images, at least 12.
 
     Returns
     -------
     ImageClassifier
-        Takes ``(N, 1, 28, 28)``, returns logits ``(N, 10)``. Layers:
+        Takes ``(N, in_channels, size, size)``, returns logits ``(N, 10)``. Layers:
         ``conv1, relu1, pool1, conv2, relu2, pool2, flatten, fc``.
 
     Raises
     ------
     ValueError
-        For an unknown ``layers`` or a ``method`` given with ``layers="torch"``;
-        from ``forward``, for an input that is not ``(N, 1, 28, 28)``.
+        For an unknown ``layers``, a ``method`` given with ``layers="torch"``, an
+        ``in_channels`` below 1 or a ``size`` below 12; from ``forward``, for an input
+        that is not ``(N, in_channels, size, size)``.
+    TypeError
+        For an ``in_channels`` or ``size`` that is not an int.
 
     See Also
     --------
@@ -201,24 +271,31 @@ def model2(layers="torch", method=None, device=None, dtype=None):
     [200, 8, 1152, 16, 4000, 10]
     >>> net(torch.zeros(3, 1, 28, 28)).shape
     torch.Size([3, 10])
+    >>> colour = model2(in_channels=3, size=32)
+    >>> [p.numel() for p in colour.parameters()], colour(torch.zeros(2, 3, 32, 32)).shape
+    ([600, 8, 1152, 16, 5760, 10], torch.Size([2, 10]))
     """
     kinds = layer_classes(layers, method)
+    shape = image_shape(in_channels, size, minimum=12)
+    side = ((shape[1] - 4) // 2 - 2) // 2  # after pool2: 5 for 28x28
     Conv2d, MaxPool2d, options = kinds.Conv2d, kinds.MaxPool2d, kinds.options
     factory = {"device": device, "dtype": dtype}
     net = OrderedDict(
-        conv1=Conv2d(1, 8, 5, **options, **factory),  # N,8,24,24
+        conv1=Conv2d(shape[0], 8, 5, **options, **factory),  # N,8,24,24
         relu1=nn.ReLU(),
         pool1=MaxPool2d(2),  # N,8,12,12
         conv2=Conv2d(8, 16, 3, **options, **factory),  # N,16,10,10
         relu2=nn.ReLU(),
         pool2=MaxPool2d(2),  # N,16,5,5
         flatten=nn.Flatten(),  # N,400
-        fc=nn.Linear(400, 10, **factory),  # N,10
+        fc=nn.Linear(16 * side * side, 10, **factory),  # N,10
     )
-    return ImageClassifier("model2", (1, 28, 28), net)
+    return ImageClassifier("model2", shape, net)
 
 
-def lenet5(layers="torch", method=None, device=None, dtype=None):
+def lenet5(
+    layers="torch", method=None, device=None, dtype=None, *, in_channels=1, size=28
+):
     """LeNet-5 (LeCun, Bottou, Bengio and Haffner, 1998) for 28x28 digits (61,706 parameters).
 
     The historical network read 32x32 images: MNIST's 28x28 digits centred in a
@@ -244,6 +321,10 @@ def lenet5(layers="torch", method=None, device=None, dtype=None):
     radial-basis-function units. C5 is a 5x5 convolution on a 5x5 map, which is
     exactly a dense layer on the 400 flattened values.
 
+    Other images (``in_channels``, ``size``) change ``c1``'s input channels and its
+    padding, which always makes a 32x32 picture: ``(32 - size) / 2`` pixels, none for
+    CIFAR-10's 32x32 photographs, which are LeNet-5's own input size.
+
     Parameters
     ----------
     layers : {"torch", "coursekit"}
@@ -252,18 +333,25 @@ def lenet5(layers="torch", method=None, device=None, dtype=None):
         Passed to the ``coursekit.nn`` layers; only with ``layers="coursekit"``.
     device, dtype : optional
         Where and in which floating type the parameters are created.
+    in_channels : int, default 1
+        Channels of the input images (3 for colour).
+    size : int, default 28
+        Side of the square input images: even, from 8 to 32.
 
     Returns
     -------
     ImageClassifier
-        Takes ``(N, 1, 28, 28)``, returns logits ``(N, 10)``. Layers: ``c1, tanh1,
+        Takes ``(N, in_channels, size, size)``, returns logits ``(N, 10)``. Layers: ``c1, tanh1,
         s2, c3, tanh3, s4, c5, tanh5, flatten, f6, tanh6, output``.
 
     Raises
     ------
     ValueError
-        For an unknown ``layers`` or a ``method`` given with ``layers="torch"``;
-        from ``forward``, for an input that is not ``(N, 1, 28, 28)``.
+        For an unknown ``layers``, a ``method`` given with ``layers="torch"``, an
+        ``in_channels`` below 1 or a ``size`` that is odd or outside 8..32; from
+        ``forward``, for an input that is not ``(N, in_channels, size, size)``.
+    TypeError
+        For an ``in_channels`` or ``size`` that is not an int.
 
     See Also
     --------
@@ -276,12 +364,21 @@ def lenet5(layers="torch", method=None, device=None, dtype=None):
     61706
     >>> net(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])
+    >>> colour = lenet5(in_channels=3, size=32)
+    >>> colour.c1.padding, sum(p.numel() for p in colour.parameters())
+    ((0, 0), 62006)
     """
     kinds = layer_classes(layers, method)
+    shape = image_shape(in_channels, size, minimum=8)
+    if shape[1] % 2 or shape[1] > 32:
+        raise ValueError(
+            f"size must be even and between 8 and 32 (lenet5 pads the image to 32x32); got {shape[1]}"
+        )
     Conv2d, AvgPool2d, options = kinds.Conv2d, kinds.AvgPool2d, kinds.options
     factory = {"device": device, "dtype": dtype}
+    padding = (32 - shape[1]) // 2  # 2 for 28x28
     net = OrderedDict(
-        c1=Conv2d(1, 6, 5, padding=2, **options, **factory),  # N,6,28,28
+        c1=Conv2d(shape[0], 6, 5, padding=padding, **options, **factory),  # N,6,28,28
         tanh1=nn.Tanh(),
         s2=AvgPool2d(2),  # N,6,14,14
         c3=Conv2d(6, 16, 5, **options, **factory),  # N,16,10,10
@@ -294,4 +391,4 @@ def lenet5(layers="torch", method=None, device=None, dtype=None):
         tanh6=nn.Tanh(),
         output=nn.Linear(84, 10, **factory),  # N,10
     )
-    return ImageClassifier("lenet5", (1, 28, 28), net)
+    return ImageClassifier("lenet5", shape, net)
