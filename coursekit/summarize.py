@@ -132,16 +132,62 @@ class Summary(list):
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table><p>{self.totals()}</p>"
 
 
+def si_format(value, unit=""):
+    """A number with three significant digits and the SI prefix that fits: ``15.5 G``, ``61.1 kB``.
+
+    The prefixes are k (10^3), M (10^6) and G (10^9), chosen by the magnitude of
+    ``value``; below 1,000 the number is shown as it is, to three significant digits.
+    The tables of book section 6.7 print counts of parameters, multiply-accumulates and
+    bytes this way.
+
+    Parameters
+    ----------
+    value : int or float
+        A real number, e.g. a count of parameters or bytes.
+    unit : str, default ""
+        Appended after the prefix ("B" gives "kB", "MB", ...).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number or ``unit`` not a string.
+
+    Examples
+    --------
+    >>> si_format(15_470_264_320), si_format(61_100_840), si_format(714.2)
+    ('15.5 G', '61.1 M', '714')
+    >>> si_format(3_211_264, "B"), si_format(-2500)
+    ('3.21 MB', '-2.5 k')
+    """
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        # NumPy and torch scalars convert; strings, booleans and the rest are refused
+        try:
+            if isinstance(value, (str, bytes, bool)) or not hasattr(value, "__float__"):
+                raise TypeError
+            value = float(value)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(
+                f"value must be a real number; got {type(value).__name__}"
+            ) from None
+    if not isinstance(unit, str):
+        raise TypeError(f"unit must be a string; got {type(unit).__name__}")
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}".rstrip()
+
+
 def _count(n):
     """A count with three significant digits in the unit that fits: ``1.81 G``, ``405 k``, ``38``.
 
     >>> _count(1_814_073_856), _count(405_000), _count(38)
     ('1.81 G', '405 k', '38')
     """
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.3g} {unit}"
-    return f"{n:,}"
+    return si_format(n) if n >= 1000 else f"{n:,}"
 
 
 def _bytes(n):

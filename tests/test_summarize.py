@@ -16,7 +16,7 @@ from coursekit.models import (
     vgg16,
     vgg19,
 )
-from coursekit.summarize import Summary, receptive_field, summary
+from coursekit.summarize import Summary, receptive_field, si_format, summary
 
 META = torch.device("meta")
 
@@ -340,3 +340,35 @@ class TestReceptiveField:
             and fields[-2].size is None
             and fields[-1].size is None
         )
+
+
+class TestSIFormat:
+    @pytest.mark.parametrize(
+        "value, unit, expected",
+        [
+            (15_470_264_320, "", "15.5 G"),
+            (138_357_544, "", "138 M"),
+            (61_100, "B", "61.1 kB"),
+            (999, "", "999"),
+            (1000, "", "1 k"),
+            (0, "B", "0 B"),
+            (0.5, "", "0.5"),
+            (-2500, "", "-2.5 k"),
+        ],
+    )
+    def test_prefixes(self, value, unit, expected):
+        assert si_format(value, unit) == expected
+
+    def test_numpy_and_torch_scalars(self):
+        import numpy as np
+
+        assert si_format(np.int64(2_000_000)) == si_format(torch.tensor(2e6)) == "2 M"
+
+    @pytest.mark.parametrize("value", ["12", None, True, [1]])
+    def test_refuses_what_is_not_a_number(self, value):
+        with pytest.raises(TypeError, match="value must be a real number"):
+            si_format(value)
+
+    def test_refuses_a_unit_that_is_not_a_string(self):
+        with pytest.raises(TypeError, match="unit must be a string; got int"):
+            si_format(1, 2)
