@@ -125,7 +125,7 @@ def photo(name="grace_hopper", grayscale=False):
     ----------
     name : {"grace_hopper", "mri"}
     grayscale : bool, default False
-        Convert a colour photo to grey with the ITU-R 601 weights (0.299, 0.587, 0.114).
+        Convert a colour photo to grey with the luma weights (0.299, 0.587, 0.114) of ITU-R Recommendation BT.601.
 
     Returns
     -------
