@@ -20,6 +20,7 @@ import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import as_strided
 
+from ._compiled import compiled_sum
 from ._fft import fast_length
 from ._validation import check_array_1d, check_int, check_option
 
@@ -29,6 +30,11 @@ _FAST_DTYPES = "?bhilqBHILQefdgFDG"  # NumPy arrays of these need no conversion:
 
 # Cost model of ``method="auto"``, in seconds, fitted to timings of each method on
 # the course's 2-core machine (AMD EPYC, OpenBLAS) for lengths 16 to 1e6.
+_LOOP_OVERHEAD = 7e-7  # the call of the compiled loop (Numba), validation
+_LOOP_PER_OUTPUT = 1.5e-10  # zeroing and storing an output
+_LOOP_PER_MAC = (
+    6e-11  # one multiply-add, in SIMD lanes (four real ones for complex numbers)
+)
 _SLIDING_OVERHEAD = 3e-6  # validation, the padded copy, one call
 _SLIDING_PER_MAC = (
     5e-10  # copying the windows, one multiply-add of the matrix-vector product
@@ -38,9 +44,9 @@ _TAPS_PER_MAC = 2.5e-10  # one multiply-add of axpy, memory-bound, on OpenBLAS's
 _DIRECT_OVERHEAD = 3e-5  # validation, the block matrix, the window copy, one BLAS call
 _DIRECT_PER_OUTPUT = 5e-9  # copying the windows and the output
 _DIRECT_PER_MAC = 1.5e-10  # one multiply-add of the blocked product
-_FFT_OVERHEAD = 3e-5  # three FFT calls and the padding
+_FFT_OVERHEAD = 1.6e-5  # three FFT calls, the padding, the check of the samples
 _FFT_PER_POINT = (
-    1.8e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
+    1e-10  # per N log2(N)**2: N log2 N operations, slower as N leaves the caches
 )
 
 # Direct kernels: the window view for at most this many multiply-adds; one axpy per tap
@@ -48,9 +54,13 @@ _FFT_PER_POINT = (
 _SLIDING_MAX_MACS = 2**17
 _SLIDING_NO_COPY_MACS = 1024
 _SLIDING_ALWAYS_MACS = (
-    50_000  # _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
+    25_000  # _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
 )
 _TAPS_MAX = 128
+# The compiled loop for float and complex filters of at most this many taps (beyond,
+# the blocked matrix product's BLAS call is faster: 1e5 x 1000 took 5.3 ms by the loop,
+# 3.8 ms by blocks)
+_LOOP_MAX_TAPS = 512
 
 # Above this many multiply-adds the blocked product runs BLAS on one thread: OpenBLAS
 # would split it over threads, and on a busy 2-core machine those threads wait for
@@ -86,7 +96,10 @@ def _block_size(q):
     return min(max(q // 2, 16), 128)
 
 
-def _direct_cost(kernel, n_long, q, n_out):
+def _direct_cost(kernel, n_long, q, n_out, dtype):
+    if kernel is _loop:  # products: q for each output that overlaps long
+        macs = min(n_out, n_long) * q * (4 if dtype.kind == "c" else 1)
+        return _LOOP_OVERHEAD + _LOOP_PER_OUTPUT * n_out + _LOOP_PER_MAC * macs
     if kernel is _sliding:
         return _SLIDING_OVERHEAD + _SLIDING_PER_MAC * n_out * q
     if kernel is _taps:
@@ -154,6 +167,17 @@ def _sliding(long, short, start, stop):
     return np.dot(rows, short)  # n_out
 
 
+def _loop(long, short, start, stop):
+    """Entries ``start:stop`` of the full convolution by the sum itself, compiled (:mod:`coursekit._compiled`).
+
+    Float and complex dtypes, where Numba is installed. Only the products of each sum
+    are formed, so NaN and infinities need no further care.
+    """
+    out = np.zeros(stop - start, dtype=long.dtype)
+    compiled_sum(long, short, start, out)
+    return out  # stop - start
+
+
 @functools.cache
 def _axpy(char):
     """BLAS ``y += a x`` (``?axpy``) for the dtype with character code ``char``."""
@@ -214,6 +238,8 @@ def _blocked(long, short, start, stop):
 
 def _direct_kernel(n_long, q, n_out, dtype):
     """Which implementation of the direct sums is fastest (measured): see :func:`convolve`."""
+    if q <= _LOOP_MAX_TAPS and compiled_sum is not None and dtype.char in "fdFD":
+        return _loop
     if n_out * q <= _SLIDING_MAX_MACS:
         return _sliding
     if q <= _TAPS_MAX and dtype.char in "fdFD":  # the dtypes of BLAS
@@ -347,7 +373,7 @@ def _fft_resolved(long, short, start, stop):
     )  # the runs [first, last)
     whole = _direct_kernel(n, q, stop - start, long.dtype)
     if len(firsts) * _DIRECT_OVERHEAD + k.size * q * _DIRECT_PER_MAC > _direct_cost(
-        whole, n, q, stop - start
+        whole, n, q, stop - start, long.dtype
     ):
         return whole(long, short, start, stop)
     reversed_short = None
@@ -394,19 +420,29 @@ def _convolve(c, d, start, stop, method):
     long, short = (c, d) if len(c) >= len(d) else (d, c)
     n, q, n_out = len(long), len(short), stop - start
     inexact = dtype.kind in "fc"
-    if method == "auto":
-        method = "direct"
-        # no FFT costs less than its overhead: skip the estimate for small inputs
-        if n_out * q > _SLIDING_ALWAYS_MACS and _fft_cost(n + q - 1) < _direct_cost(
-            _direct_kernel(n, q, n_out, dtype), n, q, n_out
-        ):
-            if not inexact:
-                method = "fft"
-            else:
-                out = _fft_resolved(long, short, start, stop)
-                if out is not None:
-                    return out
-                # an input holds a NaN or an infinity, and the FFT spread it to every output: sum directly
+    if method == "matrix":
+        kernel = _matrix
+    elif (
+        q <= _LOOP_MAX_TAPS and compiled_sum is not None and dtype.char in "fdFD"
+    ):  # _direct_kernel's first answer, without its call: short inputs are all calls
+        kernel = _loop
+    else:
+        kernel = _direct_kernel(n, q, n_out, dtype)
+    # "auto": no FFT costs less than its overhead, so small inputs skip the estimates,
+    # and direct sums that cost less skip the FFT's
+    if (
+        method == "auto"
+        and n_out * q > _SLIDING_ALWAYS_MACS
+        and (direct := _direct_cost(kernel, n, q, n_out, dtype)) > _FFT_OVERHEAD
+        and _fft_cost(n + q - 1) < direct
+    ):
+        if not inexact:
+            method = "fft"
+        else:
+            out = _fft_resolved(long, short, start, stop)
+            if out is not None:
+                return out
+            # an input holds a NaN or an infinity, and the FFT spread it to every output: sum directly
     if method == "fft":
         if inexact:
             return _fft_full(c, d)[start:stop].astype(dtype, copy=False)
@@ -417,9 +453,7 @@ def _convolve(c, d, start, stop, method):
             return full[start:stop].astype(
                 dtype
             )  # exact integers; narrower dtypes then wrap as in NumPy
-        method = "direct"
-    kernel = _matrix if method == "matrix" else _direct_kernel(n, q, n_out, dtype)
-    if not inexact:
+    if not inexact or kernel is _loop:  # exact, or only the products of the sums
         return kernel(long, short, start, stop)
     return _direct_inexact(kernel, long, short, start, stop)
 
@@ -490,11 +524,14 @@ def convolve(c, d, mode="full", method="auto"):
         central ones. ``"valid"``: the ``max(p, q) - min(p, q) + 1`` in which the
         shorter sequence overlaps the longer one completely.
     method : {"auto", "direct", "matrix", "fft"}
-        ``"direct"``: the sums themselves, ``p q`` multiplications, by one of three
-        kernels: for short outputs, one matrix-vector product of the (copied) sliding
-        windows with the reversed shorter sequence; for float or complex filters of at
-        most 128 taps, one BLAS ``axpy`` per tap (``out[j:j+p] += d_j c``); otherwise
-        blocks of sliding windows times a small Toeplitz matrix (one BLAS call).
+        ``"direct"``: the sums themselves, ``p q`` multiplications. Float and complex
+        sequences whose shorter one has at most 512 numbers: a loop over the products
+        compiled by Numba (:mod:`coursekit._compiled`). Otherwise, or without Numba,
+        one of three NumPy kernels: for short outputs, one matrix-vector product of
+        the (copied) sliding windows with the reversed shorter sequence; for float or
+        complex filters of at most 128 taps, one BLAS ``axpy`` per tap
+        (``out[j:j+p] += d_j c``); otherwise blocks of sliding windows times a small
+        Toeplitz matrix (one BLAS call).
         ``"matrix"``: the whole Toeplitz matrix ``convolution_matrix(c, q) @ d`` (``c``
         the longer sequence), for teaching: it stores ``(p + q - 1) q`` numbers.
         ``"fft"``: the convolution rule (book section 4.3), ``O(N log N)`` with
@@ -555,16 +592,18 @@ def convolve(c, d, mode="full", method="auto"):
 
     Cost model of ``method="auto"`` (seconds, fitted to timings on the course's
     2-core machine), with ``n`` and ``q`` the longer and shorter lengths and
-    ``n_out`` the output length. The direct method costs, by kernel:
-    windows (when ``n_out q <= 2**17``) ``3e-6 + 5e-10 n_out q``; one axpy per
-    tap ``q (2e-6 + 2.5e-10 n)``; blocks ``3e-5 + n_out (5e-9 + 1.5e-10 (B + q - 1))``
+    ``n_out`` the output length. The direct method costs, by kernel: the compiled
+    loop ``7e-7 + 1.5e-10 n_out + 6e-11 m``, with ``m = min(n_out, n) q`` the
+    multiply-adds (four times as many for complex numbers); windows (when
+    ``n_out q <= 2**17``) ``3e-6 + 5e-10 n_out q``; one axpy per tap
+    ``q (2e-6 + 2.5e-10 n)``; blocks ``3e-5 + n_out (5e-9 + 1.5e-10 (B + q - 1))``
     with the block size ``B`` (``q / 2`` clipped to ``[16, 128]``). The FFT costs
-    ``3e-5 + 1.8e-10 N log2(N)**2``, with ``N`` the fast FFT length >= ``p + q - 1``
+    ``1.6e-5 + 1e-10 N log2(N)**2``, with ``N`` the fast FFT length >= ``p + q - 1``
     (``N log2 N`` operations, each slower once the arrays leave the caches). The
-    cheaper one runs. So short filters stay direct on long signals, and two
-    sequences both longer than about 180 go to the FFT. The fixed costs (calls of
-    NumPy, SciPy and BLAS from Python) dominate below a few hundred numbers: there
-    :func:`numpy.convolve`, one C loop, stays about 2 to 3 times faster.
+    cheaper one runs. So short filters stay direct on long signals, and two float
+    sequences both longer than about 720 go to the FFT (about 160 without Numba,
+    whose NumPy kernels pay for calls and copies: there :func:`numpy.convolve`, one
+    C loop, is 2 to 3 times faster on short inputs).
 
     Integer (and bool) inputs never lose exactness: the FFT result is rounded to
     integers only when Percival's error bound ``~10 eps log2(N) ||c||_2 ||d||_2``

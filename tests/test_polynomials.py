@@ -126,6 +126,18 @@ def finite_bound(c, d):
 
 
 class TestConvolve:
+    @pytest.fixture(scope="class", params=["compiled", "numpy"], autouse=True)
+    def kernels(self, request):
+        """Every test twice: with the compiled loop (Numba) and with the NumPy kernels that replace it without Numba."""
+        from coursekit import polynomials
+
+        with pytest.MonkeyPatch.context() as patch:
+            if request.param == "numpy":
+                patch.setattr(polynomials, "compiled_sum", None)
+            elif polynomials.compiled_sum is None:
+                pytest.skip("Numba is not installed")
+            yield request.param
+
     def test_worked_example(self):
         # (3 + x)(1 + 2x) = 3 + 7x + 2x^2
         np.testing.assert_array_equal(convolve([3, 1], [1, 2]), [3, 7, 2])

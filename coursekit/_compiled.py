@@ -1,0 +1,92 @@
+"""The convolution sum as a loop compiled by Numba, where Numba is installed (book section 1.1).
+
+NumPy has no call that forms ``(c * d)_k = sum_i c_i d_{k-i}`` for short sequences
+without touching zero padding or paying a microsecond per call: its fastest routes
+(a matrix-vector product of sliding windows, one ``axpy`` per tap) do either or both.
+:func:`numpy.convolve` is one C loop. This module writes the same loop in Python and
+has Numba compile it to machine code, so that coursekit's own direct method runs as one
+compiled call: the products of the sum and nothing else, in a fixed order.
+
+Numba is a dependency of the course, but the package runs without it:
+``compiled_sum`` is then ``None`` and :mod:`coursekit.polynomials` uses its NumPy kernels.
+"""
+
+try:
+    import numba
+except ImportError:  # the package's NumPy kernels take over
+    numba = None
+
+
+def convolution_sum(long, short, start, out):
+    """Add to ``out`` the entries ``start:start + len(out)`` of the full convolution of ``long`` and ``short``.
+
+    The sum itself, one pass over the output per tap ``short[j]``:
+    ``out[i + j - start] += long[i] short[j]`` for the ``i`` whose output falls in
+    ``out``. Every output is the sum of
+    exactly its products ``long[i] short[k - i]`` (no multiplication by padding, so
+    NaN and infinities reach the outputs :func:`numpy.convolve` gives them), added in
+    the order of ``j``; the outputs of one tap are independent, so the compiler runs
+    them in SIMD lanes, and a block of ``2048`` outputs stays in the cache while
+    every tap passes over it.
+
+    Parameters
+    ----------
+    long, short : numpy.ndarray
+        Non-empty 1-D arrays of one float or complex dtype, ``len(long) >= len(short)``
+        (``p`` and ``q`` numbers).
+    start : int
+        The index in the full convolution (length ``p + q - 1``) of ``out[0]``,
+        ``0 <= start``, ``start + len(out) <= p + q - 1``.
+    out : numpy.ndarray
+        1-D, of the inputs' dtype, zeros to receive the sums (or values to add them to).
+        The caller allocates it: a NumPy array returned by compiled code costs more
+        than a call of :func:`numpy.zeros` (measured: 0.4 against 0.1 microseconds).
+
+    Notes
+    -----
+    This Python function is the source of ``compiled_sum``; called as it is, it runs
+    the same loop in the interpreter.
+
+    Examples
+    --------
+    >>> out = np.zeros(3)
+    >>> convolution_sum(np.array([3.0, 1.0]), np.array([1.0, 2.0]), 0, out)
+    >>> out
+    array([3., 7., 2.])
+    """
+    n, q = long.shape[0], short.shape[0]
+    stop = start + out.shape[0]
+    for block in range(start, stop, 2048):  # outputs block .. block + 2047
+        end = min(block + 2048, stop)
+        for j in range(q):
+            tap = short[j]
+            lo, hi = (
+                max(block - j, 0),
+                min(end - j, n),
+            )  # the inputs whose outputs are in the block
+            x, y = long[lo:hi], out[lo + j - start : hi + j - start]
+            for i in range(
+                hi - lo
+            ):  # indices from 0: no test for negative ones, so SIMD
+                y[i] += x[i] * tap
+
+
+def _compile(function):
+    """``function`` compiled by Numba for the CPU at hand, or ``None`` without Numba.
+
+    Numba compiles once per dtype, at the first call (about half a second), and keeps
+    the machine code in its cache next to this file, or in the user's cache directory;
+    where neither can be written (a read-only sandbox), it compiles in memory for each
+    process. Without ``fastmath``, so every product and sum is rounded as written:
+    the results do not depend on the CPU's vector width.
+    """
+    if numba is None:
+        return None
+    try:
+        return numba.njit(nogil=True, boundscheck=False, cache=True)(function)
+    except RuntimeError:  # no cache directory can be written
+        return numba.njit(nogil=True, boundscheck=False)(function)
+
+
+#: :func:`convolution_sum` compiled, or ``None`` where Numba is not installed.
+compiled_sum = _compile(convolution_sum)
