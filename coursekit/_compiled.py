@@ -18,16 +18,16 @@ except ImportError:  # the package's NumPy kernels take over
 
 
 def convolution_sum(long, short, start, out):
-    """Add to ``out`` the entries ``start:start + len(out)`` of the full convolution of ``long`` and ``short``.
+    """Write into ``out`` the entries ``start:start + len(out)`` of the full convolution of ``long`` and ``short``.
 
     The sum itself, one pass over the output per tap ``short[j]``:
     ``out[i + j - start] += long[i] short[j]`` for the ``i`` whose output falls in
-    ``out``. Every output is the sum of
-    exactly its products ``long[i] short[k - i]`` (no multiplication by padding, so
-    NaN and infinities reach the outputs :func:`numpy.convolve` gives them), added in
-    the order of ``j``; the outputs of one tap are independent, so the compiler runs
-    them in SIMD lanes, and a block of ``2048`` outputs stays in the cache while
-    every tap passes over it.
+    ``out``. Every output is the sum of exactly its products ``long[i] short[k - i]``
+    (no multiplication by padding, so NaN and infinities reach the outputs
+    :func:`numpy.convolve` gives them), added in the order of ``j``. The outputs of
+    one tap are independent, so the compiler runs them in SIMD lanes; the outputs go
+    by blocks of 2048, each set to zero and then passed over by every tap while it
+    stays in the cache.
 
     Parameters
     ----------
@@ -38,9 +38,10 @@ def convolution_sum(long, short, start, out):
         The index in the full convolution (length ``p + q - 1``) of ``out[0]``,
         ``0 <= start``, ``start + len(out) <= p + q - 1``.
     out : numpy.ndarray
-        1-D, of the inputs' dtype, zeros to receive the sums (or values to add them to).
-        The caller allocates it: a NumPy array returned by compiled code costs more
-        than a call of :func:`numpy.zeros` (measured: 0.4 against 0.1 microseconds).
+        1-D, of the inputs' dtype, to receive the sums; its values are overwritten.
+        The caller allocates it (with :func:`numpy.empty`): a NumPy array returned by
+        compiled code costs more than that call (measured: 0.4 against 0.1
+        microseconds).
 
     Notes
     -----
@@ -49,25 +50,24 @@ def convolution_sum(long, short, start, out):
 
     Examples
     --------
-    >>> out = np.zeros(3)
+    >>> import numpy as np
+    >>> out = np.empty(3)
     >>> convolution_sum(np.array([3.0, 1.0]), np.array([1.0, 2.0]), 0, out)
     >>> out
     array([3., 7., 2.])
     """
     n, q = long.shape[0], short.shape[0]
     stop = start + out.shape[0]
-    for block in range(start, stop, 2048):  # outputs block .. block + 2047
+    for block in range(start, stop, 2048):  # outputs block .. end - 1
         end = min(block + 2048, stop)
+        out[block - start : end - start] = 0
         for j in range(q):
             tap = short[j]
-            lo, hi = (
-                max(block - j, 0),
-                min(end - j, n),
-            )  # the inputs whose outputs are in the block
+            # the inputs whose outputs are in the block
+            lo, hi = max(block - j, 0), min(end - j, n)
             x, y = long[lo:hi], out[lo + j - start : hi + j - start]
-            for i in range(
-                hi - lo
-            ):  # indices from 0: no test for negative ones, so SIMD
+            # indices from 0: no test for negative ones, so SIMD
+            for i in range(hi - lo):
                 y[i] += x[i] * tap
 
 

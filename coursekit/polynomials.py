@@ -173,7 +173,7 @@ def _loop(long, short, start, stop):
     Float and complex dtypes, where Numba is installed. Only the products of each sum
     are formed, so NaN and infinities need no further care.
     """
-    out = np.zeros(stop - start, dtype=long.dtype)
+    out = np.empty(stop - start, dtype=long.dtype)
     compiled_sum(long, short, start, out)
     return out  # stop - start
 

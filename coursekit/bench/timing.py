@@ -17,35 +17,65 @@ def _synchronize(device):
 _BATCH = 1e-3
 
 
-def median_time(fn, min_total=0.2, max_repeat=15, device=None):
-    """Median wall-clock seconds of ``fn()`` after one warm-up call.
-
-    Repeats until ``min_total`` seconds have been spent or ``max_repeat`` samples
-    were taken; a call slower than ``min_total`` is repeated three times. A sample is
-    one call, or, for calls shorter than 0.1 ms (timed once after the warm-up), the
-    mean of a batch of calls that take about 1 ms together.
-
-    >>> median_time(lambda: sum(range(10)), min_total=0.001) < 0.1
-    True
-    """
+def _batch_size(fn, device):
+    """Calls per sample: one, or for calls shorter than ``_BATCH / 10`` (after a warm-up) about ``_BATCH`` worth."""
     fn()
     _synchronize(device)
     t0 = time.perf_counter()
     fn()
     _synchronize(device)
     once = time.perf_counter() - t0
-    number = 1 if once >= _BATCH / 10 else min(int(_BATCH / max(once, 1e-8)), 10_000)
-    times = []
-    start = time.perf_counter()
+    return 1 if once >= _BATCH / 10 else min(int(_BATCH / max(once, 1e-8)), 10_000)
+
+
+def _sample(fn, number, device):
+    """Mean seconds of ``number`` calls of ``fn``, after one untimed call that settles the caches."""
+    fn()
+    _synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    _synchronize(device)
+    return (time.perf_counter() - t0) / number
+
+
+def median_times(fns, min_total=0.2, max_repeat=15, device=None):
+    """Median wall-clock seconds of each call in ``fns``, timed in alternating rounds.
+
+    Each round takes one sample of every function in turn, so that a machine that
+    slows down or speeds up while they are timed (other work, the clock's frequency)
+    moves all of them alike, and their ratios, which is what the benchmark reports,
+    stay put. Each sample is taken right after an untimed call of the same function,
+    so that it measures the function in its own steady state, as timing it alone
+    would, and not the state that the previous function left (a memory-bound loop
+    runs up to 1.5x slower right after an FFT has filled the caches with its arrays);
+    and each round starts one function later than the last. A sample is one call, or, for calls shorter than
+    0.1 ms, the mean of a batch of calls that take about 1 ms together. Rounds go on
+    until ``min_total`` seconds per function have been spent (at least three rounds)
+    or ``max_repeat`` rounds were taken. Every function is called twice first (a
+    warm-up and the call that sizes its batches).
+
+    >>> fast, slow = median_times([lambda: None, lambda: sum(range(10_000))], min_total=0.001)
+    >>> fast < slow
+    True
+    """
+    numbers = [_batch_size(fn, device) for fn in fns]
+    samples = [[] for _ in fns]
+    start, rounds = time.perf_counter(), 0
     while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        _synchronize(device)
-        times.append((time.perf_counter() - t0) / number)
-        spent = time.perf_counter() - start
-        if len(times) >= max_repeat or (spent >= min_total and len(times) >= 3):
+        for k in range(len(fns)):  # each round starts one function later
+            i = (k + rounds) % len(fns)
+            samples[i].append(_sample(fns[i], numbers[i], device))
+        rounds, spent = rounds + 1, time.perf_counter() - start
+        if rounds >= max_repeat or (rounds >= 3 and spent >= min_total * len(fns)):
             break
-        if len(times) >= 3 and times[0] > min_total:
-            break
-    return statistics.median(times)
+    return [statistics.median(times) for times in samples]
+
+
+def median_time(fn, min_total=0.2, max_repeat=15, device=None):
+    """Median wall-clock seconds of ``fn()``: :func:`median_times` of one function.
+
+    >>> median_time(lambda: sum(range(10)), min_total=0.001) < 0.1
+    True
+    """
+    return median_times([fn], min_total, max_repeat, device)[0]
