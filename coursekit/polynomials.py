@@ -57,10 +57,6 @@ _SLIDING_ALWAYS_MACS = (
     25_000  # _SLIDING_OVERHEAD + _SLIDING_PER_MAC * this < _FFT_OVERHEAD
 )
 _TAPS_MAX = 128
-# The compiled loop for float and complex filters of at most this many taps (beyond,
-# the blocked matrix product's BLAS call is faster: 1e5 x 1000 took 5.3 ms by the loop,
-# 3.8 ms by blocks)
-_LOOP_MAX_TAPS = 512
 
 # Above this many multiply-adds the blocked product runs BLAS on one thread: OpenBLAS
 # would split it over threads, and on a busy 2-core machine those threads wait for
@@ -238,7 +234,7 @@ def _blocked(long, short, start, stop):
 
 def _direct_kernel(n_long, q, n_out, dtype):
     """Which implementation of the direct sums is fastest (measured): see :func:`convolve`."""
-    if q <= _LOOP_MAX_TAPS and compiled_sum is not None and dtype.char in "fdFD":
+    if compiled_sum is not None and dtype.char in "fdFD":
         return _loop
     if n_out * q <= _SLIDING_MAX_MACS:
         return _sliding
@@ -423,7 +419,7 @@ def _convolve(c, d, start, stop, method):
     if method == "matrix":
         kernel = _matrix
     elif (
-        q <= _LOOP_MAX_TAPS and compiled_sum is not None and dtype.char in "fdFD"
+        compiled_sum is not None and dtype.char in "fdFD"
     ):  # _direct_kernel's first answer, without its call: short inputs are all calls
         kernel = _loop
     else:
@@ -525,9 +521,9 @@ def convolve(c, d, mode="full", method="auto"):
         shorter sequence overlaps the longer one completely.
     method : {"auto", "direct", "matrix", "fft"}
         ``"direct"``: the sums themselves, ``p q`` multiplications. Float and complex
-        sequences whose shorter one has at most 512 numbers: a loop over the products
-        compiled by Numba (:mod:`coursekit._compiled`). Otherwise, or without Numba,
-        one of three NumPy kernels: for short outputs, one matrix-vector product of
+        sequences: a loop over the products compiled by Numba
+        (:mod:`coursekit._compiled`). Integers and bool, or without Numba, one of three
+        NumPy kernels: for short outputs, one matrix-vector product of
         the (copied) sliding windows with the reversed shorter sequence; for float or
         complex filters of at most 128 taps, one BLAS ``axpy`` per tap
         (``out[j:j+p] += d_j c``); otherwise blocks of sliding windows times a small

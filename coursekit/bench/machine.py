@@ -25,6 +25,8 @@ def describe():
     import scipy
     import torch
 
+    from coursekit._compiled import numba
+
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return {
         "cpu": _cpu_model(),
@@ -34,5 +36,8 @@ def describe():
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "torch": torch.__version__,
+        "numba": numba.__version__
+        if numba is not None
+        else None,  # compiles convolve's sum
         "gpu": gpu,
     }
