@@ -36,12 +36,13 @@ class TestBenchmarkMode:
         timed = []
 
         # "fft" is fastest on this make-believe machine
-        def fake_time(run, method, device):
-            timed.append(method)
-            run(method)
-            return {"fft": 1.0}.get(method, 2.0)
+        def fake_times(run, methods, device):
+            timed.extend(methods)
+            for method in methods:
+                run(method)
+            return {method: {"fft": 1.0}.get(method, 2.0) for method in methods}
 
-        monkeypatch.setattr(autotune, "_time", fake_time)
+        monkeypatch.setattr(autotune, "_median_times", fake_times)
         x, w = (
             randn(0, 2, 3, 10, 10, device=device),
             randn(1, 4, 3, 3, 3, device=device),
@@ -55,6 +56,27 @@ class TestBenchmarkMode:
         assert len(timed) == 4, "a cached configuration is not timed again"
         conv2d(x.float(), w.float(), padding=1, method="auto")
         assert len(timed) == 8, "another dtype is another configuration"
+
+    def test_median_of_alternating_rounds(self, monkeypatch):
+        # a make-believe clock that each call advances by its cost: a warm-up, then five rounds
+        from types import SimpleNamespace
+
+        clock, calls = [0.0], []
+        costs = {"im2col": iter([5, 1, 1, 9, 1, 1]), "fft": iter([5, 2, 2, 2, 2, 2])}
+
+        def run(method):
+            calls.append(method)
+            clock[0] += next(costs[method])
+
+        monkeypatch.setattr(
+            autotune, "time", SimpleNamespace(perf_counter=lambda: clock[0])
+        )
+        seconds = autotune._median_times(run, ("im2col", "fft"), torch.device("cpu"))
+        assert calls == ["im2col", "fft"] + ["im2col", "fft"] * 5
+        assert seconds == {
+            "im2col": 1,
+            "fft": 2,
+        }  # one slow call of im2col does not count
 
     def test_real_timing_picks_a_candidate_and_computes_correctly(self, benchmark):
         x, w = (

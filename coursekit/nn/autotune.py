@@ -4,11 +4,13 @@
 (:func:`coursekit.nn.conv.choose_conv_method`), which knows the flop counts but not the
 machine. With benchmark mode on, as with ``torch.backends.cudnn.benchmark = True`` for
 cuDNN, the first call for each configuration (input and kernel shape, stride, dilation,
-groups, dtype, device) runs every method that can compute it, times each, and caches the
-winner; later calls with that configuration use it at no cost. Worth it when the same
-shapes come back many times (training); the first call of each shape is slower.
+groups, dtype, device) runs every method that can compute it, times each (the median
+of five calls, in alternating rounds), and caches the winner; later calls with that
+configuration use it at no cost. Worth it when the same shapes come back many times
+(training); the first call of each shape is slower.
 """
 
+import statistics
 import time
 
 import torch
@@ -131,23 +133,30 @@ def _synchronize(device):
         torch.cuda.synchronize(device)
 
 
-def _time(run, method, device, repeats=3):
-    """The fastest of ``repeats`` calls of ``run(method)`` after one warm-up, in seconds."""
-    run(method)
-    _synchronize(device)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
+def _median_times(run, methods, device, rounds=5):
+    """Median seconds of ``run(method)`` for each of ``methods``, timed in ``rounds`` alternating rounds.
+
+    One warm-up call each, then each round calls every method once: a machine that
+    slows down for a moment slows all of them alike, and the median, not the
+    fastest call, is what a method costs call after call.
+    """
+    for method in methods:
         run(method)
-        _synchronize(device)
-        best = min(best, time.perf_counter() - start)
-    return best
+    _synchronize(device)
+    times = {method: [] for method in methods}
+    for _ in range(rounds):
+        for method in methods:
+            start = time.perf_counter()
+            run(method)
+            _synchronize(device)
+            times[method].append(time.perf_counter() - start)
+    return {method: statistics.median(t) for method, t in times.items()}
 
 
 def fastest(run, methods, key, device):
     """The cached winner for ``key``, or the fastest of ``methods`` timed now with ``run(method)``."""
     if key not in _winners:
         with torch.no_grad():
-            seconds = {method: _time(run, method, device) for method in methods}
+            seconds = _median_times(run, methods, device)
         _winners[key] = min(methods, key=seconds.__getitem__)
     return _winners[key]
