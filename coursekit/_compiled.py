@@ -27,7 +27,9 @@ def convolution_sum(long, short, start, out):
     :func:`numpy.convolve` gives them), added in the order of ``j``. The outputs of
     one tap are independent, so the compiler runs them in SIMD lanes; the outputs go
     by blocks of 2048, each set to zero and then passed over by every tap while it
-    stays in the cache.
+    stays in the cache, four taps (or two) per pass wherever each of them reaches
+    the whole block (``y = (((y + x0 t0) + x1 t1) + x2 t2) + x3 t3``: the same sums,
+    rounded the same way, with fewer loads and stores of ``y``).
 
     Parameters
     ----------
@@ -60,15 +62,38 @@ def convolution_sum(long, short, start, out):
     stop = start + out.shape[0]
     for block in range(start, stop, 2048):  # outputs block .. end - 1
         end = min(block + 2048, stop)
-        out[block - start : end - start] = 0
-        for j in range(q):
-            tap = short[j]
-            # the inputs whose outputs are in the block
-            lo, hi = max(block - j, 0), min(end - j, n)
-            x, y = long[lo:hi], out[lo + j - start : hi + j - start]
-            # indices from 0: no test for negative ones, so SIMD
-            for i in range(hi - lo):
-                y[i] += x[i] * tap
+        y = out[block - start : end - start]
+        y[:] = 0
+        j = 0  # the next tap
+        while j < q:
+            # taps j .. j + 3 at once where each reaches every output of the block: the same
+            # additions in the same order as one at a time, a quarter of the loads and stores
+            if j + 4 <= q and block - j - 3 >= 0 and end - j <= n:
+                t0, t1, t2, t3 = short[j], short[j + 1], short[j + 2], short[j + 3]
+                x0 = long[block - j : end - j]
+                x1 = long[block - j - 1 : end - j - 1]
+                x2 = long[block - j - 2 : end - j - 2]
+                x3 = long[block - j - 3 : end - j - 3]
+                for i in range(
+                    end - block
+                ):  # indices from 0: no test for negative ones, so SIMD
+                    y[i] = (((y[i] + x0[i] * t0) + x1[i] * t1) + x2[i] * t2) + x3[
+                        i
+                    ] * t3
+                j += 4
+            elif j + 2 <= q and block - j - 1 >= 0 and end - j <= n:
+                t0, t1 = short[j], short[j + 1]
+                x0, x1 = long[block - j : end - j], long[block - j - 1 : end - j - 1]
+                for i in range(end - block):
+                    y[i] = (y[i] + x0[i] * t0) + x1[i] * t1
+                j += 2
+            else:  # one tap, over the outputs of the block that its inputs reach
+                tap = short[j]
+                lo, hi = max(block - j, 0), min(end - j, n)
+                x, z = long[lo:hi], out[lo + j - start : hi + j - start]
+                for i in range(hi - lo):
+                    z[i] += x[i] * tap
+                j += 1
 
 
 def _compile(function):

@@ -73,6 +73,21 @@ class TestConvolutionSum:
             run(convolution_sum, long, short, start, stop),
         )
 
+    @pytest.mark.parametrize(("p", "q"), [(7, 7), (5000, 3), (4100, 13), (2500, 700)])
+    def test_same_roundings_as_one_tap_at_a_time(self, p, q):
+        # taps grouped four or two per pass add the same products in the same order:
+        # bit for bit the sums of one NumPy pass per tap
+        rng = np.random.default_rng(p * q)
+        long, short = rng.standard_normal(p), rng.standard_normal(q)
+        full = np.zeros(p + q - 1)
+        for j in range(q):
+            full[j : j + p] += long * short[j]
+        kernel = compiled_sum or convolution_sum
+        for start, stop in [(0, p + q - 1), (q - 1, p), (1, p + q - 3)]:
+            np.testing.assert_array_equal(
+                run(kernel, long, short, start, stop), full[start:stop]
+            )
+
     @needs_numba
     @pytest.mark.parametrize("dtype", DTYPES)
     @pytest.mark.parametrize(("p", "q"), [(1, 1), (5000, 3), (4100, 700), (3000, 3000)])
