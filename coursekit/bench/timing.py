@@ -15,6 +15,10 @@ def _synchronize(device):
 # long together (one reading of the clock per batch, as timeit does): single calls of a
 # microsecond are as short as the clock's own overhead, and their median wanders by 10%.
 _BATCH = 1e-3
+# Before each sample a function runs untimed for at least this long (and at least once): a
+# memory-bound loop right after an FFT that filled the caches with dirty lines runs 2x slower,
+# and takes several calls of 0.5 ms to get back to its own pace (5 ms were not always enough).
+_SETTLE = 1e-2
 
 
 def _batch_size(fn, device):
@@ -29,9 +33,13 @@ def _batch_size(fn, device):
 
 
 def _sample(fn, number, device):
-    """Mean seconds of ``number`` calls of ``fn``, after one untimed call that settles the caches."""
-    fn()
-    _synchronize(device)
+    """Mean seconds of ``number`` calls of ``fn``, after untimed calls for ``_SETTLE`` seconds (at least one)."""
+    settled = time.perf_counter() + _SETTLE
+    while True:
+        fn()
+        _synchronize(device)
+        if time.perf_counter() >= settled:
+            break
     t0 = time.perf_counter()
     for _ in range(number):
         fn()
@@ -45,12 +53,13 @@ def median_times(fns, min_total=0.2, max_repeat=15, device=None):
     Each round takes one sample of every function in turn, so that a machine that
     slows down or speeds up while they are timed (other work, the clock's frequency)
     moves all of them alike, and their ratios, which is what the benchmark reports,
-    stay put. Each sample is taken right after an untimed call of the same function,
-    so that it measures the function in its own steady state, as timing it alone
-    would, and not the state that the previous function left (a memory-bound loop
-    runs up to 1.5x slower right after an FFT has filled the caches with its arrays);
-    and each round starts one function later than the last. A sample is one call, or, for calls shorter than
-    0.1 ms, the mean of a batch of calls that take about 1 ms together. Rounds go on
+    stay put. Each sample is taken after the same function has run untimed for 10 ms
+    (at least once), so that it measures the function in the steady state that
+    repeated calls reach, as timing it alone would, and not the state that the
+    previous function left (a memory-bound loop runs 2x slower right after an FFT
+    has filled the caches); each round starts one function later than the last. A
+    sample is one call, or, for calls shorter than 0.1 ms, the mean of a batch of
+    calls that take about 1 ms together. Rounds go on
     until ``min_total`` seconds per function have been spent (at least three rounds)
     or ``max_repeat`` rounds were taken. Every function is called twice first (a
     warm-up and the call that sizes its batches).
