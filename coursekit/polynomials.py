@@ -163,6 +163,11 @@ def _sliding(long, short, start, stop):
     return np.dot(rows, short)  # n_out
 
 
+def _loop_serves(dtype):
+    """Whether the compiled loop computes the direct sums of ``dtype``: float or complex, native byte order."""
+    return compiled_sum is not None and dtype.char in "fdFD" and dtype.isnative
+
+
 def _loop(long, short, start, stop):
     """Entries ``start:stop`` of the full convolution by the sum itself, compiled (:mod:`coursekit._compiled`).
 
@@ -234,7 +239,7 @@ def _blocked(long, short, start, stop):
 
 def _direct_kernel(n_long, q, n_out, dtype):
     """Which implementation of the direct sums is fastest (measured): see :func:`convolve`."""
-    if compiled_sum is not None and dtype.char in "fdFD":
+    if _loop_serves(dtype):
         return _loop
     if n_out * q <= _SLIDING_MAX_MACS:
         return _sliding
@@ -418,9 +423,9 @@ def _convolve(c, d, start, stop, method):
     inexact = dtype.kind in "fc"
     if method == "matrix":
         kernel = _matrix
-    elif (
-        compiled_sum is not None and dtype.char in "fdFD"
-    ):  # _direct_kernel's first answer, without its call: short inputs are all calls
+    elif _loop_serves(
+        dtype
+    ):  # _direct_kernel's first answer: short inputs are all calls
         kernel = _loop
     else:
         kernel = _direct_kernel(n, q, n_out, dtype)
@@ -521,9 +526,9 @@ def convolve(c, d, mode="full", method="auto"):
         shorter sequence overlaps the longer one completely.
     method : {"auto", "direct", "matrix", "fft"}
         ``"direct"``: the sums themselves, ``p q`` multiplications. Float and complex
-        sequences: a loop over the products compiled by Numba
-        (:mod:`coursekit._compiled`). Integers and bool, or without Numba, one of three
-        NumPy kernels: for short outputs, one matrix-vector product of
+        sequences (float32, float64 and their complex types, native byte order): a loop
+        over the products compiled by Numba (:mod:`coursekit._compiled`). Integers,
+        bool, long double, or without Numba: one of three NumPy kernels: for short outputs, one matrix-vector product of
         the (copied) sliding windows with the reversed shorter sequence; for float or
         complex filters of at most 128 taps, one BLAS ``axpy`` per tap
         (``out[j:j+p] += d_j c``); otherwise blocks of sliding windows times a small
@@ -567,7 +572,8 @@ def convolve(c, d, mode="full", method="auto"):
     input into every output, so with ``method="fft"`` a single NaN or infinity makes
     every output NaN (as with :func:`scipy.signal.fftconvolve`). ``"auto"`` never returns
     such outputs: a non-finite input makes the FFT's largest output non-finite, which
-    "auto" tests anyway, and it then sums directly. The direct kernels check their own
+    "auto" tests anyway, and it then sums directly. The compiled loop forms only the
+    products of each sum, so it needs no check. The NumPy kernels check their own
     results (a finite first output, no zero tap, a finite matrix product), so finite
     inputs are never scanned for NaN; where a check fails, each input is scanned once,
     its non-finite entries are set to zero in a copy, and their products are added to
@@ -597,7 +603,7 @@ def convolve(c, d, mode="full", method="auto"):
     ``1.6e-5 + 1e-10 N log2(N)**2``, with ``N`` the fast FFT length >= ``p + q - 1``
     (``N log2 N`` operations, each slower once the arrays leave the caches). The
     cheaper one runs. So short filters stay direct on long signals, and two float
-    sequences both longer than about 720 go to the FFT (about 160 without Numba,
+    sequences both longer than about 720 go to the FFT (about 120 without Numba,
     whose NumPy kernels pay for calls and copies: there :func:`numpy.convolve`, one
     C loop, is 2 to 3 times faster on short inputs).
 

@@ -162,3 +162,60 @@ class TestNewPlots:
         assert axes[0].texts[0].get_text() == "no FFT timings in this run"
         assert axes[1].texts[0].get_text() == "no Winograd timings on cpu in this run"
         fig.clf()
+
+
+def _fake_clock(monkeypatch):
+    """Replace the bench's clock by one that only the timed functions advance."""
+    from types import SimpleNamespace
+
+    from coursekit.bench import timing
+
+    clock = [0.0]
+    monkeypatch.setattr(timing, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    return clock
+
+
+def test_median_times_settles_then_alternates_rounds(monkeypatch):
+    from itertools import groupby
+
+    from coursekit.bench import timing
+
+    clock, calls = _fake_clock(monkeypatch), []
+
+    def function(name, cost):
+        def call():
+            calls.append(name)
+            clock[0] += cost
+
+        return call
+
+    # 4 ms and 20 ms calls: one call per sample, after 10 ms of untimed calls (3 and 1)
+    a, b = timing.median_times(
+        [function("a", 0.004), function("b", 0.02)], min_total=0.0, max_repeat=3
+    )
+    assert (a, b) == (pytest.approx(0.004), pytest.approx(0.02))
+    runs = [(name, len(list(group))) for name, group in groupby(calls)]
+    # a warm-up and a sizing call each, then rounds a-b, b-a, a-b (each one later)
+    assert runs == [
+        ("a", 2),
+        ("b", 2),
+        ("a", 4),
+        ("b", 4),
+        ("a", 8),
+        ("b", 2),
+    ]
+
+
+def test_median_times_batches_short_calls(monkeypatch):
+    from coursekit.bench import timing
+
+    clock = _fake_clock(monkeypatch)
+
+    def call():  # 10 us a call
+        clock[0] += 1e-5
+
+    # sized from its second call: batches of 100 calls, about 1 ms; a sample is their mean
+    assert timing._batch_size(call, None) == 100
+    assert timing.median_times([call], min_total=0.0, max_repeat=3) == [
+        pytest.approx(1e-5)
+    ]

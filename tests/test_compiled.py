@@ -180,15 +180,24 @@ class TestChoice:
             is not polynomials._loop
         )
 
-    @needs_numba
-    def test_auto_sums_short_inputs_directly_and_long_ones_by_fft(self, monkeypatch):
+    @pytest.mark.parametrize(
+        ("loop", "direct", "fft"), [(True, 700, 740), (False, 115, 130)]
+    )  # documented: from about 720 (Numba) or 120 (NumPy kernels) on, the FFT
+    def test_auto_goes_to_the_fft_where_the_convolve_docstring_says(
+        self, monkeypatch, loop, direct, fft
+    ):
+        if loop and compiled_sum is None:
+            pytest.skip("Numba is not installed")
+        if not loop:
+            monkeypatch.setattr(polynomials, "compiled_sum", None)
         calls = []
         monkeypatch.setattr(
             polynomials, "_fft_resolved", lambda *args: calls.append("fft") or None
         )
         rng = np.random.default_rng(0)
-        for n in (16, 256, 512):
+        for n in (16, direct):
             polynomials.convolve(rng.standard_normal(n), rng.standard_normal(n))
         assert calls == []
-        polynomials.convolve(rng.standard_normal(4096), rng.standard_normal(4096))
-        assert calls == ["fft"]
+        for n in (fft, 4096):
+            polynomials.convolve(rng.standard_normal(n), rng.standard_normal(n))
+        assert calls == ["fft", "fft"]

@@ -58,25 +58,34 @@ class TestBenchmarkMode:
         assert len(timed) == 8, "another dtype is another configuration"
 
     def test_median_of_alternating_rounds(self, monkeypatch):
-        # a make-believe clock that each call advances by its cost: a warm-up, then five rounds
+        # a make-believe clock that each call advances by its cost; every timed call follows an
+        # untimed one (cost 0 here), after a warm-up of each method (cost 5)
         from types import SimpleNamespace
 
         clock, calls = [0.0], []
-        costs = {"im2col": iter([5, 1, 1, 9, 1, 1]), "fft": iter([5, 2, 2, 2, 2, 2])}
+        timed = {"im2col": iter([1, 3, 3, 9, 3]), "fft": iter([2, 2, 2, 2, 2])}
+        untimed = {"im2col": 0, "fft": 0}
 
         def run(method):
             calls.append(method)
-            clock[0] += next(costs[method])
+            if len(calls) <= 2:
+                clock[0] += 5
+            elif calls[-2:] == [method, method] and len(calls) % 2 == 0:
+                clock[0] += next(timed[method])
+            else:
+                clock[0] += untimed[method]
 
         monkeypatch.setattr(
             autotune, "time", SimpleNamespace(perf_counter=lambda: clock[0])
         )
         seconds = autotune._median_times(run, ("im2col", "fft"), torch.device("cpu"))
-        assert calls == ["im2col", "fft"] + ["im2col", "fft"] * 5
-        assert seconds == {
-            "im2col": 1,
-            "fft": 2,
-        }  # one slow call of im2col does not count
+        rounds = [("im2col", "fft"), ("fft", "im2col")] * 3
+        expected = ["im2col", "fft"]
+        for first, second in rounds[:5]:  # each round starts one method later
+            expected += [first, first, second, second]
+        assert calls == expected
+        # the median (3 and 2), not the fastest call (1 and 2): fft wins
+        assert seconds == {"im2col": 3, "fft": 2}
 
     def test_real_timing_picks_a_candidate_and_computes_correctly(self, benchmark):
         x, w = (

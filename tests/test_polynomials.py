@@ -125,19 +125,21 @@ def finite_bound(c, d):
     return bound(np.where(np.isfinite(c), c, 0), np.where(np.isfinite(d), d, 0))
 
 
+@pytest.fixture(scope="class", params=["compiled", "numpy"])
+def kernels(request):
+    """Each test of a class twice: with the compiled loop (Numba) and with the NumPy kernels that replace it."""
+    from coursekit import polynomials
+
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "numpy":
+            patch.setattr(polynomials, "compiled_sum", None)
+        elif polynomials.compiled_sum is None:
+            pytest.skip("Numba is not installed")
+        yield request.param
+
+
+@pytest.mark.usefixtures("kernels")
 class TestConvolve:
-    @pytest.fixture(scope="class", params=["compiled", "numpy"], autouse=True)
-    def kernels(self, request):
-        """Every test twice: with the compiled loop (Numba) and with the NumPy kernels that replace it without Numba."""
-        from coursekit import polynomials
-
-        with pytest.MonkeyPatch.context() as patch:
-            if request.param == "numpy":
-                patch.setattr(polynomials, "compiled_sum", None)
-            elif polynomials.compiled_sum is None:
-                pytest.skip("Numba is not installed")
-            yield request.param
-
     def test_worked_example(self):
         # (3 + x)(1 + 2x) = 3 + 7x + 2x^2
         np.testing.assert_array_equal(convolve([3, 1], [1, 2]), [3, 7, 2])
@@ -247,6 +249,19 @@ class TestConvolve:
                 np.testing.assert_allclose(
                     actual, expected, rtol=0, atol=1e3 * np.finfo(dtype).eps * scale
                 )
+
+    @pytest.mark.parametrize("dtype", [">f8", ">c16", ">f4", "<f8"])
+    def test_byte_orders(self, dtype):
+        # big-endian arrays (from files written elsewhere) are summed like native ones
+        c = np.array([1.0, 2.0, 3.0], dtype=dtype)
+        d = np.array([1.0, -1.0], dtype=dtype)
+        for method in METHODS:
+            np.testing.assert_allclose(
+                convolve(c, d, method=method), np.convolve(c, d), atol=1e-6
+            )
+        np.testing.assert_allclose(
+            correlate(c, d), np.correlate(c, d, mode="full"), atol=1e-6
+        )
 
     def test_long_signal_short_filter(self):
         rng = np.random.default_rng(2)
@@ -542,6 +557,7 @@ class TestConvolve:
             convolve([1], [1], method="winograd")
 
 
+@pytest.mark.usefixtures("kernels")
 class TestCorrelate:
     @pytest.mark.parametrize("method", METHODS)
     @pytest.mark.parametrize("mode", MODES)
@@ -703,6 +719,7 @@ class TestConvolutionMatrix:
             convolution_matrix([1, 2], 2, mode="periodic")
 
 
+@pytest.mark.usefixtures("kernels")
 class TestCyclicConvolve:
     def test_worked_example(self):
         # (3 + x)(1 + 2x) with x^2 = 1: 5 + 7x

@@ -15,6 +15,16 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
+def _version(package):
+    """The installed version of ``package``, or ``None``."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def describe():
     """A dict naming the CPU, cores, torch threads, library versions and GPU (if any).
 
@@ -25,8 +35,6 @@ def describe():
     import scipy
     import torch
 
-    from coursekit._compiled import numba
-
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return {
         "cpu": _cpu_model(),
@@ -36,8 +44,6 @@ def describe():
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "torch": torch.__version__,
-        "numba": numba.__version__
-        if numba is not None
-        else None,  # compiles convolve's sum
+        "numba": _version("numba"),  # compiles convolve's direct sums
         "gpu": gpu,
     }

@@ -136,16 +136,21 @@ def _synchronize(device):
 def _median_times(run, methods, device, rounds=5):
     """Median seconds of ``run(method)`` for each of ``methods``, timed in ``rounds`` alternating rounds.
 
-    One warm-up call each, then each round calls every method once: a machine that
-    slows down for a moment slows all of them alike, and the median, not the
-    fastest call, is what a method costs call after call.
+    One warm-up call each, then each round times every method once, right after an
+    untimed call of the same method (so that it is not timed in the caches that the
+    previous method left), each round starting one method later. A machine that slows
+    down for a moment slows all of them alike, and the median, not the fastest call,
+    is what a method costs call after call.
     """
     for method in methods:
         run(method)
     _synchronize(device)
     times = {method: [] for method in methods}
-    for _ in range(rounds):
-        for method in methods:
+    for r in range(rounds):
+        for k in range(len(methods)):
+            method = methods[(k + r) % len(methods)]
+            run(method)  # untimed
+            _synchronize(device)
             start = time.perf_counter()
             run(method)
             _synchronize(device)
