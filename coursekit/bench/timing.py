@@ -59,9 +59,9 @@ def median_times(fns, min_total=0.2, max_repeat=15, device=None):
     previous function left (a memory-bound loop runs 2x slower right after an FFT
     has filled the caches); each round starts one function later than the last. A
     sample is one call, or, for calls shorter than 0.1 ms, the mean of a batch of
-    calls that take about 1 ms together. Rounds go on
-    until ``min_total`` seconds per function have been spent (at least three rounds)
-    or ``max_repeat`` rounds were taken. Every function is called twice first (a
+    calls that take about 1 ms together. Rounds go on until ``min_total`` seconds per
+    function have been spent (at least three rounds) or ``max_repeat`` rounds were
+    taken. Every function is called twice first (a
     warm-up and the call that sizes its batches).
 
     >>> fast, slow = median_times([lambda: None, lambda: sum(range(10_000))], min_total=0.001)
