@@ -87,7 +87,11 @@ def _im2col(x, weight, stride, dilation, groups, out_size, keep=False):
     ``kW C`` consecutive numbers, or (taps, pixels) from the NCHW input for a single
     channel per group, where each output row reads consecutive pixels. (With two or
     three channels the channels-last copy measured faster too: AlexNet's first layer,
-    three channels at stride 4, 9.4 -> 6.5 ms.)
+    three channels at stride 4, 9.4 -> 6.5 ms.) A single input channel takes one
+    (taps, pixels) matrix per image, whose products land in NCHW order with no
+    transpose; one matrix for the whole batch measured up to 2.7x slower there
+    (LeNet-5's C1, 64 images: rows of ``64 * 28 * 28`` floats, a multiple of 4 KiB,
+    whose cache sets collide in some processes and not in others).
     A column matrix of more than ``_COLUMN_BUDGET`` elements is never formed: the
     output is computed a block of rows at a time. This bounds memory (a 31x31
     kernel over a 16-channel 256x256 image would otherwise need a 4 GB matrix) and
@@ -144,9 +148,9 @@ _COLUMN_BUDGET_ACCELERATOR = (
 def _im2col_block(x, weight, stride, dilation, groups, out_size, keep=False):
     """:func:`_im2col` on an input whose column matrix fits the budget.
 
-    With ``keep``, returns ``(output, column matrix)``: (G, K, M) when the columns
-    were copied along image rows (one channel per group), (G, M, K) otherwise (see
-    :func:`_weight_grad_from_columns`).
+    With ``keep``, returns ``(output, column matrix)``: (N, 1, K, oH oW) for a single
+    input channel, (G, K, M) for one channel per group of several, both copied along
+    image rows, and (G, M, K) otherwise (see :func:`_weight_grad_from_columns`).
     """
     N, C = x.shape[:2]  # batch, channels
     O, Cg, kH, kW = weight.shape  # out channels, in channels per group, kernel
@@ -154,13 +158,21 @@ def _im2col_block(x, weight, stride, dilation, groups, out_size, keep=False):
         cols = windows(
             x.contiguous(), (kH, kW), stride, dilation, out_size
         )  # N,C,oH,oW,kH,kW
+        w = weight.reshape(groups, O // groups, -1)  # G,Og,K
+        if groups == 1:
+            # one product per image, (O, K) x (K, oH oW), written straight into NCHW
+            cols = cols.permute(0, 1, 4, 5, 2, 3).reshape(
+                N, 1, kH * kW, out_size[0] * out_size[1]
+            )  # N,1,K,P
+            out = torch.matmul(w, cols).view(N, O, *out_size)  # N,O,oH,oW
+            return (out, cols) if keep else out
         cols = cols.unflatten(1, (groups, Cg)).permute(
             1, 2, 5, 6, 0, 3, 4
         )  # G,Cg,kH,kW,N,oH,oW
         cols = cols.reshape(
             groups, Cg * kH * kW, N * out_size[0] * out_size[1]
         )  # G,K,M
-        out = torch.matmul(weight.reshape(groups, O // groups, -1), cols)  # G,Og,M
+        out = torch.matmul(w, cols)  # G,Og,M
         out = out.view(O, N, *out_size).transpose(0, 1)  # N,O,oH,oW
         return (out, cols) if keep else out
     cols = _columns(x, (kH, kW), stride, dilation, groups, out_size)  # G,M,K
@@ -176,12 +188,17 @@ def _im2col_block(x, weight, stride, dilation, groups, out_size, keep=False):
 def _weight_grad_from_columns(cols, dy, weight_shape, groups):
     """``dL/dW`` from the column matrix that the forward pass formed: one product with ``dy``.
 
-    ``cols`` is (G, K, M) with K ordered (Cg, kH, kW) for one channel per group, else (G, M, K)
-    with K ordered (kH, kW, Cg), as :func:`_im2col_block` makes them; M is ordered
-    (N, oH, oW) in both.
+    ``cols`` is (N, 1, K, oH oW) for a single input channel, (G, K, M) with K ordered
+    (Cg, kH, kW) for one channel per group of several, else (G, M, K) with K ordered
+    (kH, kW, Cg), as :func:`_im2col_block` makes them; M is ordered (N, oH, oW).
     """
     O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
     Og = O // groups
+    if cols.dim() == 4:  # N,1,K,P: one input channel, one product per image
+        grad = torch.matmul(
+            dy.reshape(cols.shape[0], 1, O, cols.shape[-1]), cols.transpose(-2, -1)
+        )  # N,1,O,K
+        return grad.sum(0).reshape(O, Cg, kH, kW)
     dyt = dy.unflatten(1, (groups, Og)).permute(1, 2, 0, 3, 4)  # G,Og,N,oH,oW
     dyt = dyt.reshape(groups, Og, -1)  # G,Og,M
     if Cg < _FEW_CHANNELS:
