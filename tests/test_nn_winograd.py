@@ -177,7 +177,39 @@ def _tensors(case, dtype, device):
     return x, w, b
 
 
+@pytest.fixture(scope="class", params=["separable", "kronecker"])
+def transforms(request):
+    """Both ways of transforming tiles: the separable sums (inference, rows of any
+    length) and the Kronecker products (always used where autograd needs them)."""
+    patch = pytest.MonkeyPatch()
+    least = 0 if request.param == "separable" else 10**12
+    patch.setattr(wg, "_SEPARABLE_MIN_TILES", least)
+    patch.setattr(wg, "_SEPARABLE_MIN_VALUES", least)
+    yield request.param
+    patch.undo()
+
+
+@pytest.mark.usefixtures("transforms")
 class TestConv2d:
+    def test_separable_transforms_only_without_gradients(self, monkeypatch):
+        monkeypatch.setattr(wg, "_SEPARABLE_MIN_TILES", 0)
+        monkeypatch.setattr(wg, "_SEPARABLE_MIN_VALUES", 0)
+        calls = []
+        real = wg._correlate_inference
+        monkeypatch.setattr(
+            wg,
+            "_correlate_inference",
+            lambda *args: calls.append(1) or real(*args),
+        )
+        x, w = randn(0, 1, 2, 6, 6), randn(1, 3, 2, 3, 3)
+        conv2d(x, w, method="winograd")
+        with torch.no_grad():
+            conv2d(x.requires_grad_(), w, method="winograd")
+        assert len(calls) == 2
+        conv2d(x, w, method="winograd").sum().backward()
+        conv2d(x.long(), w.long(), method="winograd")  # integers: exact products
+        assert len(calls) == 2 and x.grad is not None
+
     @with_device
     @given(case=winograd_cases())
     def test_matches_torch(self, device, case):
@@ -315,6 +347,7 @@ class TestConv2d:
             conv1d(torch.zeros(1, 1, 9), torch.zeros(1, 1, 3), method="winograd")
 
 
+@pytest.mark.usefixtures("transforms")
 class TestWinogradConv:
     @pytest.mark.parametrize(
         ("m", "r"), [(1, 3), (3, 3), (5, 3), (2, 5), (3, 2), (2, 1)]
