@@ -302,7 +302,7 @@ def _correlate_inference(x, weight, groups, m, points, rows):
     the image (rows first, then columns), skipping the zeros of ``B^T``; ``A^T M A``
     likewise writes each block's outputs straight into the output tensor. No tile is
     gathered and nothing is concatenated: for F(2 x 2, 3 x 3) on the 64-channel
-    56 x 56 VGG layer (8 images), one block's input transform took 0.65 ms against
+    56 x 56 VGG layer (8 images), one block's input transform took 0.5 ms against
     1.2 ms for gathering its tiles and multiplying them by the 16 x 16 Kronecker
     square of ``B^T``, and the whole layer 0.8 of im2col's time instead of 0.9-1.1.
     """
@@ -359,17 +359,24 @@ def _combine(terms, out):
 def _transform_tiles(x, BT, m, tW):
     """``B^T d B`` for every ``a x a`` tile ``d`` of ``x`` (N, C, tH m + a - m, >= tW m + a - m), ``m`` apart.
 
-    Returns the transformed tiles as (a², C, N, tH, tW), point ``(i, j)`` first.
+    The columns are first split by their phase modulo ``m`` (one copy of ``x``), so
+    that every later pass reads whole rows of consecutive numbers: ``B^T`` on the tiles'
+    rows, then on their columns (on the 64-channel VGG layer, 0.48 ms a block against
+    0.64 ms reading every other number). Returns (a², C, N, tH, tW), point ``(i, j)`` first.
     """
     N, C, H, W = x.shape
     a = len(BT)
-    tH = (H - a) // m + 1
+    tH, L = (H - a) // m + 1, -(-W // m)  # tiles down, columns per phase
+    xd = x.new_empty(m, C, N, H, L)  # xd[p, c, n, :, l] = x[n, c, :, l m + p]
+    for p in range(m):
+        xd[p, ..., : len(range(p, W, m))] = x[..., p::m].transpose(0, 1)
     V = x.new_empty(a * a, C, N, tH, tW)
-    R = x.new_empty(C, N, tH, W)  # one row of B^T applied to every tile's rows
-    taps = [x[:, :, k : k + (tH - 1) * m + 1 : m].transpose(0, 1) for k in range(a)]
+    R = x.new_empty(m, C, N, tH, L)  # one row of B^T applied to every tile's rows
+    taps = [xd[..., k : k + (tH - 1) * m + 1 : m, :] for k in range(a)]  # m,C,N,tH,L
     for i in range(a):
         _combine(zip(BT[i], taps), R)
-        cols = [R[..., k : k + (tW - 1) * m + 1 : m] for k in range(a)]
+        # tile column k of tile tx is x's column tx m + k: phase k % m, index tx + k // m
+        cols = [R[k % m, ..., k // m : k // m + tW] for k in range(a)]
         for j in range(a):
             _combine(zip(BT[j], cols), V[i * a + j])
     return V
