@@ -479,7 +479,8 @@ def _direct_inexact(kernel, long, short, start, stop):
     non-finite entries set to zero (in a copy of the array that holds them) and their
     products are added to the outputs they reach.
     """
-    out = kernel(long, short, start, stop)
+    with np.errstate(invalid="ignore", over="ignore"):  # silent, as numpy.convolve is
+        out = kernel(long, short, start, stop)
     if kernel is _sliding or kernel is _matrix:
         if cmath.isfinite(out[0]):
             return out
@@ -833,7 +834,8 @@ def cyclic_convolve(c, d, method="auto"):
         )
     full = convolve(c, d, method=method)  # 2n - 1
     cyclic = full[:n].copy()  # n
-    cyclic[: n - 1] += full[n:]  # x^(n + k) = x^k
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, silently
+        cyclic[: n - 1] += full[n:]  # x^(n + k) = x^k
     return cyclic
 
 

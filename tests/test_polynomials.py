@@ -280,11 +280,13 @@ class TestConvolve:
             ([np.inf, -np.inf], [1.0, 1.0], [np.inf, np.nan, -np.inf]),  # inf - inf
         ],
     )
+    @pytest.mark.filterwarnings("error::RuntimeWarning")  # silent, as NumPy
     @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
     def test_nonfinite_reaches_only_its_products(self, c, d, expected, method):
         np.testing.assert_array_equal(convolve(c, d, method=method), expected)
         np.testing.assert_array_equal(convolve(c, d, method=method), np.convolve(c, d))
 
+    @pytest.mark.filterwarnings("error::RuntimeWarning")  # silent, as NumPy
     @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
     @pytest.mark.parametrize("mode", MODES)
     @pytest.mark.parametrize("kind", ["float", "complex"])
@@ -303,6 +305,7 @@ class TestConvolve:
     @pytest.mark.parametrize(
         ("p", "q"), [(500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)]
     )
+    @pytest.mark.filterwarnings("error::RuntimeWarning")  # silent, as NumPy
     def test_nonfinite_in_long_inputs(self, p, q, dtype, method):
         # every direct kernel (window product, one axpy per tap, blocks) and, for "auto", inputs
         # long enough for the FFT, which must not be used: a few NaN, inf, -inf and zeros
@@ -326,6 +329,7 @@ class TestConvolve:
         ("p", "q"),
         [(40, 7), (500, 30), (50000, 3), (3000, 100), (2000, 300), (3000, 3000)],
     )
+    @pytest.mark.filterwarnings("error::RuntimeWarning")  # silent, as NumPy
     def test_nonfinite_in_one_or_both(self, p, q, zero_tap, where, method):
         # each kernel's own check of its result: a zero tap hides a NaN of the long input from
         # axpy, a non-finite tap times a zeroed entry must not turn -inf * inf into NaN
@@ -572,6 +576,7 @@ class TestCorrelate:
             bound(x, h),
         )
 
+    @pytest.mark.filterwarnings("error::RuntimeWarning")  # silent, as NumPy
     @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
     @pytest.mark.parametrize("mode", MODES)
     @pytest.mark.parametrize("kind", ["float", "complex"])
@@ -751,6 +756,7 @@ class TestCyclicConvolve:
             bound(c, d),
         )
 
+    @pytest.mark.filterwarnings("error::RuntimeWarning")  # silent, as NumPy
     @pytest.mark.parametrize("method", ["auto", "direct", "matrix"])
     @pytest.mark.parametrize("kind", ["float", "complex"])
     @given(data=st.data())
