@@ -189,7 +189,8 @@ def test_median_times_settles_then_alternates_rounds(monkeypatch):
 
         return call
 
-    # 4 ms and 20 ms calls: one call per sample, after 10 ms of untimed calls (3 and 1)
+    # 4 ms and 20 ms calls: one call per sample, after 10 ms of untimed calls (3 and
+    # 1), samples until 5 ms of them in each round (2 and 1)
     a, b = timing.median_times(
         [function("a", 0.004), function("b", 0.02)], min_total=0.0, max_repeat=3
     )
@@ -199,10 +200,26 @@ def test_median_times_settles_then_alternates_rounds(monkeypatch):
     assert runs == [
         ("a", 2),
         ("b", 2),
-        ("a", 4),
+        ("a", 5),
         ("b", 4),
-        ("a", 8),
+        ("a", 10),
         ("b", 2),
+    ]
+
+
+def test_median_times_outvotes_a_stall_in_each_round(monkeypatch):
+    from coursekit.bench import timing
+
+    clock = _fake_clock(monkeypatch)
+    count = [0]
+
+    def call():  # 0.4 ms, but every tenth call stalls for 4 ms
+        count[0] += 1
+        clock[0] += 4e-4 + (4e-3 if count[0] % 10 == 0 else 0)
+
+    # a dozen samples a round: the stalls are a tenth of them, below the median
+    assert timing.median_times([call], min_total=0.0, max_repeat=3) == [
+        pytest.approx(4e-4)
     ]
 
 

@@ -32,19 +32,36 @@ def _batch_size(fn, device):
     return 1 if once >= _BATCH / 10 else min(int(_BATCH / max(once, 1e-8)), 10_000)
 
 
-def _sample(fn, number, device):
-    """Mean seconds of ``number`` calls of ``fn``, after untimed calls for ``_SETTLE`` seconds (at least one)."""
+# Within a round, a function takes samples until they add up to this (at least one): a call
+# of 0.4 ms then gives a dozen samples a round, and the median of a few rounds' worth is
+# not moved by a thread that stalls for 4 ms every tenth call for a while after a long,
+# heavy call of another function (seen on this 2-core virtual machine), as a median of
+# three single calls was.
+_ROUND = 5e-3
+
+
+def _samples(fn, number, device):
+    """Mean seconds per call of batches of ``number`` calls of ``fn``, after untimed calls for ``_SETTLE`` seconds.
+
+    The untimed calls are at least one; the batches go on until ``_ROUND`` seconds of
+    them have been timed (at least one batch).
+    """
     settled = time.perf_counter() + _SETTLE
     while True:
         fn()
         _synchronize(device)
         if time.perf_counter() >= settled:
             break
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    _synchronize(device)
-    return (time.perf_counter() - t0) / number
+    means, timed = [], 0.0
+    while timed < _ROUND:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        _synchronize(device)
+        seconds = time.perf_counter() - t0
+        means.append(seconds / number)
+        timed += seconds
+    return means
 
 
 def median_times(fns, min_total=0.2, max_repeat=15, device=None):
@@ -59,7 +76,8 @@ def median_times(fns, min_total=0.2, max_repeat=15, device=None):
     previous function left (a memory-bound loop runs 2x slower right after an FFT
     has filled the caches); each round starts one function later than the last. A
     sample is one call, or, for calls shorter than 0.1 ms, the mean of a batch of
-    calls that take about 1 ms together. Rounds go on until ``min_total`` seconds per
+    calls that take about 1 ms together; a function takes samples for 5 ms in each
+    round (at least one), and its median is over all of them. Rounds go on until ``min_total`` seconds per
     function have been spent (at least three rounds) or ``max_repeat`` rounds were
     taken. Every function is called twice first (a
     warm-up and the call that sizes its batches).
@@ -74,7 +92,7 @@ def median_times(fns, min_total=0.2, max_repeat=15, device=None):
     while True:
         for k in range(len(fns)):  # each round starts one function later
             i = (k + rounds) % len(fns)
-            samples[i].append(_sample(fns[i], numbers[i], device))
+            samples[i].extend(_samples(fns[i], numbers[i], device))
         rounds, spent = rounds + 1, time.perf_counter() - start
         if rounds >= max_repeat or (rounds >= 3 and spent >= min_total * len(fns)):
             break
