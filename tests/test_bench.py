@@ -190,7 +190,7 @@ def test_median_times_settles_then_alternates_rounds(monkeypatch):
         return call
 
     # 4 ms and 20 ms calls: one call per sample, after 10 ms of untimed calls (3 and
-    # 1), samples until 5 ms of them in each round (2 and 1)
+    # 1), one sample a round each (5 ms hold one of either)
     a, b = timing.median_times(
         [function("a", 0.004), function("b", 0.02)], min_total=0.0, max_repeat=3
     )
@@ -200,9 +200,9 @@ def test_median_times_settles_then_alternates_rounds(monkeypatch):
     assert runs == [
         ("a", 2),
         ("b", 2),
-        ("a", 5),
+        ("a", 4),
         ("b", 4),
-        ("a", 10),
+        ("a", 8),
         ("b", 2),
     ]
 
@@ -217,7 +217,7 @@ def test_median_times_outvotes_a_stall_in_each_round(monkeypatch):
         count[0] += 1
         clock[0] += 4e-4 + (4e-3 if count[0] % 10 == 0 else 0)
 
-    # a dozen samples a round: the stalls are a tenth of them, below the median
+    # 12 samples a round (sized from the second call, 0.4 ms): a tenth of all stall
     assert timing.median_times([call], min_total=0.0, max_repeat=3) == [
         pytest.approx(4e-4)
     ]
@@ -231,8 +231,9 @@ def test_median_times_batches_short_calls(monkeypatch):
     def call():  # 10 us a call
         clock[0] += 1e-5
 
-    # sized from its second call: batches of 100 calls, about 1 ms; a sample is their mean
-    assert timing._batch_size(call, None) == 100
+    # sized from its second call: batches of 100 calls, about 1 ms, five a round; a sample
+    # is a batch's mean
+    assert timing._plan(call, None) == (100, 5)
     assert timing.median_times([call], min_total=0.0, max_repeat=3) == [
         pytest.approx(1e-5)
     ]

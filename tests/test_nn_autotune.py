@@ -50,12 +50,39 @@ class TestBenchmarkMode:
         out = conv2d(x, w, padding=1, method="auto")
         assert_matches(out, TF.conv2d(x, w, padding=1))
         assert timed == ["im2col", "fft", "direct", "winograd"]
-        key = ((2, 3, 12, 12), (4, 3, 3, 3), (1, 1), (1, 1), 1, torch.float64, x.device)
+        key = (
+            (2, 3, 12, 12),
+            (4, 3, 3, 3),
+            (1, 1),
+            (1, 1),
+            1,
+            torch.float64,
+            x.device,
+            False,
+        )
         assert benchmark_cache() == {key: "fft"}
         conv2d(x, w, padding=1, method="auto")
         assert len(timed) == 4, "a cached configuration is not timed again"
         conv2d(x.float(), w.float(), padding=1, method="auto")
         assert len(timed) == 8, "another dtype is another configuration"
+
+    def test_training_is_timed_and_cached_as_training(self, benchmark, monkeypatch):
+        # with a gradient to record, the methods are timed recording it (Winograd's
+        # forward pass then takes its differentiable path), and cached apart
+        modes = []
+
+        def fake_times(run, methods, device):
+            modes.append(torch.is_grad_enabled())
+            return {method: 1.0 for method in methods}
+
+        monkeypatch.setattr(autotune, "_median_times", fake_times)
+        x, w = randn(0, 1, 2, 8, 8), randn(1, 3, 2, 3, 3)
+        conv2d(x, w, method="auto")
+        conv2d(x, w.requires_grad_(), method="auto")
+        with torch.no_grad():
+            conv2d(x, w, method="auto")  # inference again: cached
+        assert modes == [False, True]
+        assert sorted(key[-1] for key in benchmark_cache()) == [False, True]
 
     def test_median_of_alternating_rounds(self, monkeypatch):
         # a make-believe clock that each call advances by its cost; every timed call follows an

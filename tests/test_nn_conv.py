@@ -924,7 +924,9 @@ class TestNonFinite:
         monkeypatch.setattr(autotune, "benchmark_mode", lambda: True)
         for winner in ("fft", "winograd"):
             monkeypatch.setattr(
-                autotune, "fastest", lambda run, methods, key, device, m=winner: m
+                autotune,
+                "fastest",
+                lambda run, methods, key, device, tracked, m=winner: m,
             )
             x, w = randn(6, 1, 2, 12, 12), randn(7, 3, 2, 3, 3)
             x[0, 1, 4, 4] = float("inf")

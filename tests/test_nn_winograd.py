@@ -177,13 +177,69 @@ def _tensors(case, dtype, device):
     return x, w, b
 
 
+class TestTransformPaths:
+    """Which way the tiles are transformed: separable sums where nothing tracks them."""
+
+    @pytest.fixture
+    def counted(self, monkeypatch):
+        monkeypatch.setattr(wg, "_SEPARABLE_MIN_VALUES", 0)
+        calls = []
+        real = wg._correlate_inference
+        monkeypatch.setattr(
+            wg, "_correlate_inference", lambda *args: calls.append(1) or real(*args)
+        )
+        return calls
+
+    def test_separable_only_where_no_gradient_is_tracked(self, counted):
+        x, w = randn(0, 1, 2, 6, 6), randn(1, 3, 2, 3, 3)
+        conv2d(x, w, method="winograd")
+        with torch.no_grad():
+            conv2d(x.requires_grad_(), w, method="winograd")
+        assert len(counted) == 2
+        conv2d(x, w, method="winograd").sum().backward()
+        assert len(counted) == 2 and x.grad is not None
+
+    @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")  # torch.func
+    def test_forward_mode_and_vmap_take_the_differentiable_path(self, counted):
+        import torch.autograd.forward_ad as fwAD
+
+        x, w, t = randn(0, 2, 3, 8, 8), randn(1, 4, 3, 3, 3), randn(2, 2, 3, 8, 8)
+        with fwAD.dual_level():
+            out = conv2d(fwAD.make_dual(x, t), w, method="winograd")
+            tangent = fwAD.unpack_dual(out).tangent
+        _assert_close(tangent, TF.conv2d(t, w), "winograd")
+        batched = torch.func.vmap(lambda xi: conv2d(xi, w, method="winograd"))
+        _assert_close(batched(x.unsqueeze(1))[:, 0], TF.conv2d(x, w), "winograd")
+        assert counted == []
+
+    def test_default_threshold_routes_layers(self, counted, monkeypatch):
+        monkeypatch.setattr(wg, "_SEPARABLE_MIN_VALUES", 2**19)
+        x, w = torch.zeros(8, 64, 58, 58), torch.zeros(64, 64, 3, 3)
+        wg._correlate(x, w, 1, 2)  # 16 * 64 * 8 * 28 * 9 values a block
+        assert len(counted) == 1
+        wg._correlate(x[:1, :, :30, :30], w, 1, 2)  # 2e5 values: small
+        wg._correlate(x, w, 1, 4)  # F(4 x 4, 3 x 3): the products
+        assert len(counted) == 1
+
+    def test_combine_skips_zeros_and_scales(self):
+        v = [
+            torch.tensor([1.0, 2.0]),
+            torch.tensor([10.0, 20.0]),
+            torch.tensor([5.0, 7.0]),
+        ]
+        out = torch.empty(2)
+        for coefficients in ([2, 0, -3], [0, 1, 0], [-1, 1, 0.5], [0, 0, 4]):
+            wg._combine(zip(coefficients, v), out)
+            expected = sum(b * t for b, t in zip(coefficients, v))
+            torch.testing.assert_close(out, expected)
+
+
 @pytest.fixture(scope="class", params=["separable", "kronecker"])
 def transforms(request):
     """Both ways of transforming tiles: the separable sums (inference, rows of any
     length) and the Kronecker products (always used where autograd needs them)."""
     patch = pytest.MonkeyPatch()
     least = 0 if request.param == "separable" else 10**12
-    patch.setattr(wg, "_SEPARABLE_MIN_TILES", least)
     patch.setattr(wg, "_SEPARABLE_MIN_VALUES", least)
     yield request.param
     patch.undo()
@@ -191,25 +247,6 @@ def transforms(request):
 
 @pytest.mark.usefixtures("transforms")
 class TestConv2d:
-    def test_separable_transforms_only_without_gradients(self, monkeypatch):
-        monkeypatch.setattr(wg, "_SEPARABLE_MIN_TILES", 0)
-        monkeypatch.setattr(wg, "_SEPARABLE_MIN_VALUES", 0)
-        calls = []
-        real = wg._correlate_inference
-        monkeypatch.setattr(
-            wg,
-            "_correlate_inference",
-            lambda *args: calls.append(1) or real(*args),
-        )
-        x, w = randn(0, 1, 2, 6, 6), randn(1, 3, 2, 3, 3)
-        conv2d(x, w, method="winograd")
-        with torch.no_grad():
-            conv2d(x.requires_grad_(), w, method="winograd")
-        assert len(calls) == 2
-        conv2d(x, w, method="winograd").sum().backward()
-        conv2d(x.long(), w.long(), method="winograd")  # integers: exact products
-        assert len(calls) == 2 and x.grad is not None
-
     @with_device
     @given(case=winograd_cases())
     def test_matches_torch(self, device, case):
@@ -308,6 +345,17 @@ class TestConv2d:
         )
         assert out.shape == (0, 3, 3, 3)
 
+    @pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128])
+    def test_complex(self, dtype):
+        x = torch.complex(randn(0, 2, 4, 9, 10), randn(1, 2, 4, 9, 10)).to(dtype)
+        w = torch.complex(randn(2, 6, 2, 3, 3), randn(3, 6, 2, 3, 3)).to(dtype)
+        ref = TF.conv2d(x, w, padding=1, groups=2)
+        tol = 1e-4 if dtype == torch.complex64 else 1e-10
+        for method in WINOGRAD:
+            got = conv2d(x, w, padding=1, groups=2, method=method)
+            scale = float(ref.abs().max())
+            torch.testing.assert_close(got, ref, rtol=tol, atol=tol * scale)
+
     @pytest.mark.parametrize("method", WINOGRAD)
     def test_transposed_convolution(self, method):
         x, w = randn(0, 2, 4, 5, 6), randn(1, 4, 3, 3, 3)
@@ -402,3 +450,19 @@ class TestWinogradConv:
             ValueError, match=r"points must hold m \+ r - 2 = 3 finite points; got 1"
         ):
             winograd_conv(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), points=[0])
+        with pytest.raises(
+            TypeError,
+            match="winograd_conv needs a floating-point or complex input; got torch.int64",
+        ):
+            winograd_conv(
+                torch.ones(1, 1, 5, 5, dtype=torch.long),
+                torch.ones(1, 1, 3, 3, dtype=torch.long),
+            )
+
+    def test_empty_batch_and_points(self):
+        out = winograd_conv(torch.zeros(0, 2, 6, 7), torch.zeros(3, 2, 3, 3))
+        assert out.shape == (0, 3, 4, 5)
+        x, w = randn(0, 2, 3, 9, 8), randn(1, 4, 3, 3, 3)
+        _assert_close(
+            winograd_conv(x, w, points=[0, 2, -2]), TF.conv2d(x, w), "winograd"
+        )

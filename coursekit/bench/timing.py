@@ -21,30 +21,35 @@ _BATCH = 1e-3
 _SETTLE = 1e-2
 
 
-def _batch_size(fn, device):
-    """Calls per sample: one, or for calls shorter than ``_BATCH / 10`` (after a warm-up) about ``_BATCH`` worth."""
+# In each round a function takes as many samples as take about this long by its sizing
+# call (at least one): a call of 0.4 ms takes 12, and their median over a few rounds is
+# not moved by a thread that stalls for 4 ms one call in ten for a while after a long,
+# heavy call of another function (seen on this 2-core virtual machine), as a median of
+# three single calls was. (A count fixed in advance: stopping on time would end rounds
+# right after stalls.)
+_ROUND = 5e-3
+
+
+def _plan(fn, device):
+    """Calls per sample and samples per round for ``fn``, from its second call (the first warms up).
+
+    A sample is one call, or for calls shorter than ``_BATCH / 10`` about ``_BATCH``
+    worth; a round takes as many samples as fill ``_ROUND`` (at least one).
+    """
     fn()
     _synchronize(device)
     t0 = time.perf_counter()
     fn()
     _synchronize(device)
-    once = time.perf_counter() - t0
-    return 1 if once >= _BATCH / 10 else min(int(_BATCH / max(once, 1e-8)), 10_000)
+    once = max(time.perf_counter() - t0, 1e-8)
+    number = 1 if once >= _BATCH / 10 else min(int(_BATCH / once), 10_000)
+    return number, max(1, int(_ROUND / (once * number)))
 
 
-# Within a round, a function takes samples until they add up to this (at least one): a call
-# of 0.4 ms then gives a dozen samples a round, and the median of a few rounds' worth is
-# not moved by a thread that stalls for 4 ms every tenth call for a while after a long,
-# heavy call of another function (seen on this 2-core virtual machine), as a median of
-# three single calls was.
-_ROUND = 5e-3
+def _samples(fn, number, count, device):
+    """``count`` samples of ``fn``, each the mean seconds of ``number`` calls, after ``_SETTLE`` seconds of calls.
 
-
-def _samples(fn, number, device):
-    """Mean seconds per call of batches of ``number`` calls of ``fn``, after untimed calls for ``_SETTLE`` seconds.
-
-    The untimed calls are at least one; the batches go on until ``_ROUND`` seconds of
-    them have been timed (at least one batch).
+    The untimed calls are at least one.
     """
     settled = time.perf_counter() + _SETTLE
     while True:
@@ -52,47 +57,45 @@ def _samples(fn, number, device):
         _synchronize(device)
         if time.perf_counter() >= settled:
             break
-    means, timed = [], 0.0
-    while timed < _ROUND:
+    means = []
+    for _ in range(count):
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
         _synchronize(device)
-        seconds = time.perf_counter() - t0
-        means.append(seconds / number)
-        timed += seconds
+        means.append((time.perf_counter() - t0) / number)
     return means
 
 
 def median_times(fns, min_total=0.2, max_repeat=15, device=None):
     """Median wall-clock seconds of each call in ``fns``, timed in alternating rounds.
 
-    Each round takes one sample of every function in turn, so that a machine that
-    slows down or speeds up while they are timed (other work, the clock's frequency)
-    moves all of them alike, and their ratios, which is what the benchmark reports,
-    stay put. Each sample is taken after the same function has run untimed for 10 ms
-    (at least once), so that it measures the function in the steady state that
-    repeated calls reach, as timing it alone would, and not the state that the
-    previous function left (a memory-bound loop runs 2x slower right after an FFT
-    has filled the caches); each round starts one function later than the last. A
-    sample is one call, or, for calls shorter than 0.1 ms, the mean of a batch of
-    calls that take about 1 ms together; a function takes samples for 5 ms in each
-    round (at least one), and its median is over all of them. Rounds go on until ``min_total`` seconds per
-    function have been spent (at least three rounds) or ``max_repeat`` rounds were
-    taken. Every function is called twice first (a
-    warm-up and the call that sizes its batches).
+    Each round samples every function in turn, so that a machine that slows down or
+    speeds up while they are timed (other work, the clock's frequency) moves all of
+    them alike, and their ratios, which is what the benchmark reports, stay put. In
+    each round a function first runs untimed for 10 ms (at least once), so that its
+    samples measure the steady state that repeated calls reach, as timing it alone
+    would, and not the state that the previous function left (a memory-bound loop
+    runs 2x slower right after an FFT has filled the caches); then it takes as many
+    samples as fill about 5 ms (at least one). A sample is one call, or, for calls
+    shorter than 0.1 ms, the mean of a batch of calls that take about 1 ms together.
+    Each round starts one function later than the last, and a function's time is the
+    median of all its samples. Rounds go on until ``min_total`` seconds per function
+    have been spent (at least three rounds) or ``max_repeat`` rounds were taken.
+    Every function is called twice first (a warm-up and the call that sizes its
+    samples).
 
     >>> fast, slow = median_times([lambda: None, lambda: sum(range(10_000))], min_total=0.001)
     >>> fast < slow
     True
     """
-    numbers = [_batch_size(fn, device) for fn in fns]
+    plans = [_plan(fn, device) for fn in fns]
     samples = [[] for _ in fns]
     start, rounds = time.perf_counter(), 0
     while True:
         for k in range(len(fns)):  # each round starts one function later
             i = (k + rounds) % len(fns)
-            samples[i].extend(_samples(fns[i], numbers[i], device))
+            samples[i].extend(_samples(fns[i], *plans[i], device))
         rounds, spent = rounds + 1, time.perf_counter() - start
         if rounds >= max_repeat or (rounds >= 3 and spent >= min_total * len(fns)):
             break

@@ -68,7 +68,8 @@ def benchmark_cache():
     """The methods benchmark mode has chosen so far: a dict from configuration to method.
 
     A configuration is ``(input shape after padding, weight shape, stride, dilation,
-    groups, dtype, device)``.
+    groups, dtype, device, tracked)``, ``tracked`` being whether autograd records the
+    call (a method may compute its forward pass another way for training).
 
     Returns
     -------
@@ -158,10 +159,14 @@ def _median_times(run, methods, device, rounds=5):
     return {method: statistics.median(t) for method, t in times.items()}
 
 
-def fastest(run, methods, key, device):
-    """The cached winner for ``key``, or the fastest of ``methods`` timed now with ``run(method)``."""
+def fastest(run, methods, key, device, tracked=False):
+    """The cached winner for ``key``, or the fastest of ``methods`` timed now with ``run(method)``.
+
+    ``run`` is timed with autograd recording if ``tracked`` (the forward pass of a
+    training step, which may take another path than inference), else without.
+    """
     if key not in _winners:
-        with torch.no_grad():
+        with torch.set_grad_enabled(tracked):
             seconds = _median_times(run, methods, device)
         _winners[key] = min(methods, key=seconds.__getitem__)
     return _winners[key]

@@ -10,7 +10,7 @@ summed over the input channels ``c`` of the group of ``o``. This module computes
 * ``"direct"``: one term per kernel offset ``(i, j)``, each a strided slice of the
   input times a ``C x O`` matrix, accumulated;
 * ``"im2col"``: all windows gathered into one matrix (:func:`~coursekit.nn.unfold.unfold`),
-  then one matrix product per group;
+  then one matrix product per group (per image for a single input channel);
 * ``"fft"``: the convolution rule (book section 4.3) with the flipped kernel, channels summed
   in the frequency domain;
 * ``"winograd"``, ``"winograd4x4"``: Winograd's minimal filtering F(2x2, 3x3) and
@@ -80,7 +80,7 @@ def _columns(x, kernel_size, stride, dilation, groups, out_size):
 
 
 def _im2col(x, weight, stride, dilation, groups, out_size, keep=False):
-    """Cross-correlation as one matrix product per group of the im2col matrix with the kernel.
+    """Cross-correlation as products of the im2col matrix with the kernel: per group (per image for one channel).
 
     The column matrix is laid out so that its copy runs along contiguous rows:
     (pixels, taps x channels) from a channels-last input, where each window row is
@@ -89,9 +89,10 @@ def _im2col(x, weight, stride, dilation, groups, out_size, keep=False):
     three channels the channels-last copy measured faster too: AlexNet's first layer,
     three channels at stride 4, 9.4 -> 6.5 ms.) A single input channel takes one
     (taps, pixels) matrix per image, whose products land in NCHW order with no
-    transpose; one matrix for the whole batch measured up to 2.7x slower there
-    (LeNet-5's C1, 64 images: rows of ``64 * 28 * 28`` floats, a multiple of 4 KiB,
-    whose cache sets collide in some processes and not in others).
+    transpose. One matrix for the whole batch took 0.31 to 0.99 ms on LeNet-5's C1
+    (64 images) from one process to the next, against 0.20 to 0.24 ms one image at a
+    time: its rows of ``64 * 28 * 28`` floats, a multiple of 4 KiB, collide in the
+    caches in some processes and not in others.
     A column matrix of more than ``_COLUMN_BUDGET`` elements is never formed: the
     output is computed a block of rows at a time. This bounds memory (a 31x31
     kernel over a 16-channel 256x256 image would otherwise need a 4 GB matrix) and
@@ -137,9 +138,10 @@ def _row_blocks(x, weight_shape, stride, dilation, out_size):
         yield r0, r1, x[:, :, r0 * sH : (r1 - 1) * sH + dH * (kH - 1) + 1]
 
 
-_COLUMN_BUDGET = (
-    2**22
-)  # elements of the largest column matrix formed at once on a CPU (16 MB in float32)
+# elements of the largest column matrix formed at once on a CPU (8 MB in float32): on
+# the 2-core machine, 64- and 128-channel 3x3 layers took 0.75-0.9 of their time with
+# 2**22 (AlexNet's first layer 0.83), 512 channels at 28 x 28 1.2 (two blocks, not one)
+_COLUMN_BUDGET = 2**21
 _COLUMN_BUDGET_ACCELERATOR = (
     2**27
 )  # on a GPU, where large products pay and only memory limits them
@@ -190,7 +192,8 @@ def _weight_grad_from_columns(cols, dy, weight_shape, groups):
 
     ``cols`` is (N, 1, K, oH oW) for a single input channel, (G, K, M) with K ordered
     (Cg, kH, kW) for one channel per group of several, else (G, M, K) with K ordered
-    (kH, kW, Cg), as :func:`_im2col_block` makes them; M is ordered (N, oH, oW).
+    (kH, kW, Cg), as :func:`_im2col_block` makes them; M is ordered (N, oH, oW) in the
+    last two.
     """
     O, Cg, kH, kW = weight_shape  # out channels, in channels per group, kernel
     Og = O // groups
@@ -654,6 +657,8 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
         and x.numel()
         and weight.numel()
     ):
+        # with a gradient to track, methods may run another way (Winograd's transforms)
+        tracked = torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)
         key = (
             tuple(x.shape),
             tuple(weight.shape),
@@ -662,6 +667,7 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
             groups,
             x.dtype,
             x.device,
+            tracked,
         )
         methods = autotune.candidates(weight.shape[-2:], stride, dilation)
         method = autotune.fastest(  # time the methods once per configuration
@@ -671,6 +677,7 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
             methods,
             key,
             x.device,
+            tracked,
         )
     method = _choose(
         method, input, weight, x.shape[-2:], out_size, groups, stride, dilation, False

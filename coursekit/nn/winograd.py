@@ -223,12 +223,14 @@ def _correlate(x, weight, groups, m, points=None):
 
     Computed a block of tile rows at a time, each block's transformed tiles at most
     ``_TILE_BUDGET`` numbers: on a CPU the transforms then run in the caches, which
-    makes the 224 x 224 VGG layer about twice as fast as one block. Where no gradient
-    is needed and the blocks are large (``_SEPARABLE_MIN_TILES`` tiles across or more,
-    ``_SEPARABLE_MIN_VALUES`` transformed values or more), the transforms are sums of
-    shifted views (:func:`_correlate_inference`); otherwise matrix products
-    with the Kronecker squares of the transforms (:func:`_correlate_block`), which
-    autograd differentiates.
+    makes the 224 x 224 VGG layer about twice as fast as one block. On a CPU, for
+    F(2 x 2, r x r), where no gradient is needed (backward or forward mode) and the
+    blocks hold ``_SEPARABLE_MIN_VALUES`` transformed values or more, the transforms
+    are sums of shifted views (:func:`_correlate_inference`); otherwise matrix
+    products with the Kronecker squares of the transforms (:func:`_correlate_block`),
+    which autograd differentiates. (F(4 x 4, 3 x 3)'s transforms have more nonzeros:
+    on VGG layers the sums were 0.8 to 1.8 times the products' time, against 0.72 to
+    0.96 for F(2 x 2, 3 x 3); a GPU would pay a kernel launch per pass, unmeasured.)
     """
     N, C, H, W = x.shape  # batch, channels, height, width
     r = weight.shape[-1]
@@ -236,11 +238,9 @@ def _correlate(x, weight, groups, m, points=None):
     a, tH, tW = m + r - 1, -(-(H - r + 1) // m), -(-(W - r + 1) // m)
     budget = _TILE_BUDGET if x.device.type == "cpu" else _TILE_BUDGET_ACCELERATOR
     rows = max(1, budget // max(1, a * a * C * N * tW))  # tile rows per block
-    needs_grad = torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)
-    inexact = x.is_floating_point() or x.is_complex()
     values = a * a * C * N * tW * min(rows, tH)  # transformed values per block
-    separable = tW >= _SEPARABLE_MIN_TILES and values >= _SEPARABLE_MIN_VALUES
-    if separable and inexact and not needs_grad:
+    separable = m == 2 and x.device.type == "cpu" and values >= _SEPARABLE_MIN_VALUES
+    if separable and not (_differentiated(x) or _differentiated(weight)):
         return _correlate_inference(x, weight, groups, m, points, rows)
     if rows >= tH:
         return _correlate_block(x, weight, groups, m, points)
@@ -251,14 +251,28 @@ def _correlate(x, weight, groups, m, points=None):
 
 
 _TILE_BUDGET = 2**21  # transformed tile values per block on a CPU (8 MB in float32)
-# tiles across from which the separable transforms beat the Kronecker products: their
-# passes over rows of tW strided numbers cost too much per number on short rows (the
-# 14 x 14 VGG layer, 7 tiles across: 6.2 against 5.3 ms; 28 x 28, 14 across: even)
-_SEPARABLE_MIN_TILES = 14
-# transformed values per block from which they do: they take about 40 passes over
-# them against the products' 5, each with a fixed cost (64 channels, one 28 x 28
-# image, 2e5 values: 0.62 against 0.36 ms; 8 images, 1.6e6 values: 2.7 against 3.0)
+# transformed values per block from which the separable transforms beat the Kronecker
+# products: they take about 40 passes over them against the products' 5, each with a
+# fixed cost (64 channels, one 28 x 28 image, 2e5 values: 0.62 against 0.36 ms;
+# 8 images, 1.6e6 values: 2.7 against 3.0 ms; 512 channels, one 14 x 14 image,
+# 4e5 values: 6.2 against 5.3 ms, 8 of them: 28.5 against 31.1 ms)
 _SEPARABLE_MIN_VALUES = 2**19
+
+
+def _differentiated(t):
+    """Whether autograd, forward-mode AD or a functorch transform (vmap, grad) tracks ``t``.
+
+    The separable transforms write into preallocated tensors (``out=``), which none of
+    them can follow.
+    """
+    if torch.is_grad_enabled() and t.requires_grad:
+        return True
+    if torch.autograd.forward_ad.unpack_dual(t).tangent is not None:
+        return True
+    wrapped = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", None)
+    return bool(wrapped is not None and wrapped(t))
+
+
 _TILE_BUDGET_ACCELERATOR = 2**27  # on a GPU, where only memory limits them
 
 
@@ -287,7 +301,10 @@ def _correlate_block(x, weight, groups, m, points):
 
 
 def _kernel_transform(weight, G, groups):
-    """``G g G^T`` of every kernel, as (a² G, O/G, C/G) matrices for the channel sums."""
+    """``G g G^T`` of every kernel as (a² groups, O/groups, C/groups) matrices for the channel sums.
+
+    ``G`` is the Kronecker square of F(m, r)'s filter transform, (a², r²).
+    """
     O, Cg, r = weight.shape[:3]  # out channels, in channels per group, kernel side
     a2 = G.shape[0]  # a², with G the Kronecker square of the 1-D G
     return (G @ weight.permute(2, 3, 0, 1).reshape(r * r, O * Cg)).view(
@@ -298,13 +315,14 @@ def _kernel_transform(weight, G, groups):
 def _correlate_inference(x, weight, groups, m, points, rows):
     """:func:`_correlate` without autograd: separable transforms, written into one output.
 
-    ``B^T d B`` is applied to every tile at once as sums of shifted, strided views of
-    the image (rows first, then columns), skipping the zeros of ``B^T``; ``A^T M A``
-    likewise writes each block's outputs straight into the output tensor. No tile is
-    gathered and nothing is concatenated: for F(2 x 2, 3 x 3) on the 64-channel
-    56 x 56 VGG layer (8 images), one block's input transform took 0.5 ms against
-    1.2 ms for gathering its tiles and multiplying them by the 16 x 16 Kronecker
-    square of ``B^T``, and the whole layer 0.8 of im2col's time instead of 0.9-1.1.
+    ``B^T d B`` is applied to every tile of a block of tile rows at once, as sums of
+    shifted views (of the image's rows, then of the result's columns), skipping the
+    zeros of ``B^T``; ``A^T M A`` likewise, written straight into the output tensor.
+    The sums over channels stay matrix products. No tile is gathered and nothing is
+    concatenated: for F(2 x 2, 3 x 3) on the 64-channel 56 x 56 VGG layer (8 images),
+    one block's input transform took 0.5 ms against 1.2 ms for gathering its tiles
+    and multiplying them by the 16 x 16 Kronecker square of ``B^T``, and the whole
+    layer 0.7-0.9 of im2col's time instead of 0.9-1.1 (separate runs).
     """
     N, C, H, W = x.shape  # batch, channels, height, width
     O, r = weight.shape[0], weight.shape[-1]  # out channels, kernel side
@@ -320,10 +338,10 @@ def _correlate_inference(x, weight, groups, m, points, rows):
     out = x.new_empty(N, O, tH * m, tW * m)
     for t0 in range(0, tH, rows):
         t1 = min(t0 + rows, tH)
-        V = _transform_tiles(x[:, :, t0 * m : t1 * m + r - 1], BT, m, tW)
+        V = _input_transform(x[:, :, t0 * m : t1 * m + r - 1], BT, m, tW)
         P = N * (t1 - t0) * tW  # tiles per channel in this block
-        M = torch.matmul(U, V.view(a * a * groups, -1, P))  # a²*G,Og,P
-        _untransform_tiles(
+        M = torch.matmul(U, V.view(a * a * groups, C // groups, P))  # a²*G,Og,P
+        _output_transform(
             M.view(a * a, O, N, t1 - t0, tW), AT, m, out[:, :, t0 * m : t1 * m]
         )
     return out[:, :, : H - r + 1, : W - r + 1]  # N,O,oH,oW
@@ -356,7 +374,7 @@ def _combine(terms, out):
     return out
 
 
-def _transform_tiles(x, BT, m, tW):
+def _input_transform(x, BT, m, tW):
     """``B^T d B`` for every ``a x a`` tile ``d`` of ``x`` (N, C, tH m + a - m, >= tW m + a - m), ``m`` apart.
 
     The columns are first split by their phase modulo ``m`` (one copy of ``x``), so
@@ -369,7 +387,9 @@ def _transform_tiles(x, BT, m, tW):
     tH, L = (H - a) // m + 1, -(-W // m)  # tiles down, columns per phase
     xd = x.new_empty(m, C, N, H, L)  # xd[p, c, n, :, l] = x[n, c, :, l m + p]
     for p in range(m):
-        xd[p, ..., : len(range(p, W, m))] = x[..., p::m].transpose(0, 1)
+        count = len(range(p, W, m))
+        xd[p, ..., :count] = x[..., p::m].transpose(0, 1)
+        xd[p, ..., count:] = 0  # past the image: never read, but computed with
     V = x.new_empty(a * a, C, N, tH, tW)
     R = x.new_empty(m, C, N, tH, L)  # one row of B^T applied to every tile's rows
     taps = [xd[..., k : k + (tH - 1) * m + 1 : m, :] for k in range(a)]  # m,C,N,tH,L
@@ -382,7 +402,7 @@ def _transform_tiles(x, BT, m, tW):
     return V
 
 
-def _untransform_tiles(M, AT, m, out):
+def _output_transform(M, AT, m, out):
     """``A^T M A`` for the products ``M`` (a², O, N, tH, tW), written into ``out`` (N, O, tH m, tW m)."""
     O, N, tH, tW = M.shape[1:]
     a = len(AT[0])
@@ -429,7 +449,8 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     Raises
     ------
     TypeError, ValueError
-        As :func:`coursekit.nn.functional.conv2d`; ``ValueError`` also if the kernel is
+        As :func:`coursekit.nn.functional.conv2d`; ``TypeError`` also for an integer
+        input (the transforms hold fractions), ``ValueError`` also if the kernel is
         not square, and as :func:`winograd_matrices` for ``m`` and ``points``.
 
     See Also
@@ -448,6 +469,12 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     from .conv import _check_conv
 
     input, unbatched = check_input(input, "winograd_conv")
+    if not (input.is_floating_point() or input.is_complex()):
+        # G holds fractions (1/2 for F(2, 3)): integer transforms would truncate them
+        raise TypeError(
+            f"winograd_conv needs a floating-point or complex input; got {input.dtype} "
+            "(conv2d(..., method='im2col') computes integer correlations exactly)"
+        )
     weight, _, _, _, groups = _check_conv(input, weight, None, 1, 0, 1, groups)
     if weight.shape[-1] != weight.shape[-2]:
         raise ValueError(
