@@ -133,13 +133,28 @@ def _chirp(n):
 class _Backend:
     """The few array operations the FFT needs, for NumPy arrays or torch tensors."""
 
-    def __init__(self, stack, concatenate, constant, take):
-        self.stack, self.concatenate, self.constant, self.take = (
-            stack,
+    def __init__(self, butterflies, concatenate, constant, take):
+        self.butterflies, self.concatenate, self.constant, self.take = (
+            butterflies,
             concatenate,
             constant,
             take,
         )
+
+
+def _numpy_butterflies(a, b):
+    """``a + b`` and ``a - b`` stacked along a new axis ``-2``, written in place (no stacking copy)."""
+    out = np.empty((*a.shape[:-1], 2, a.shape[-1]), dtype=a.dtype)
+    np.add(a, b, out=out[..., 0, :])
+    np.subtract(a, b, out=out[..., 1, :])
+    return out
+
+
+def _torch_butterflies(a, b):
+    """``a + b`` and ``a - b`` stacked along a new axis ``-2`` (autograd follows it)."""
+    import torch
+
+    return torch.stack([a + b, a - b], -2)
 
 
 def _numpy_constant(values, like):
@@ -162,11 +177,14 @@ def _torch_take(x, index):
 def _torch_backend():
     import torch
 
-    return _Backend(torch.stack, torch.cat, _torch_constant, _torch_take)
+    return _Backend(_torch_butterflies, torch.cat, _torch_constant, _torch_take)
 
 
 _NUMPY = _Backend(
-    np.stack, np.concatenate, _numpy_constant, lambda x, index: x[..., index]
+    _numpy_butterflies,
+    np.concatenate,
+    _numpy_constant,
+    lambda x, index: x[..., index],
 )
 
 _NUMPY_COMPLEX64 = (np.float16, np.float32, np.complex64)
@@ -235,7 +253,7 @@ def _radix2(x, backend):
         a, b = y[..., 0, :], y[..., 1, :]
         if h > 1:  # the first stage's twiddle factor is 1
             b = b * twiddles[:: n // (2 * h)]
-        y = backend.stack([a + b, a - b], -2)  # ...,blocks,2,h
+        y = backend.butterflies(a, b)  # a + b, a - b: ...,blocks,2,h
         h *= 2
     return y.reshape(*lead, n)
 
