@@ -143,7 +143,7 @@ class _Backend:
 
 
 def _numpy_butterflies(a, b):
-    """``a + b`` and ``a - b`` stacked along a new axis ``-2``, written in place (no stacking copy)."""
+    """``a + b`` and ``a - b`` stacked along a new axis ``-2``, computed into one new array (no stacking copy)."""
     out = np.empty((*a.shape[:-1], 2, a.shape[-1]), dtype=a.dtype)
     np.add(a, b, out=out[..., 0, :])
     np.subtract(a, b, out=out[..., 1, :])

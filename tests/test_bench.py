@@ -190,7 +190,7 @@ def test_median_times_settles_then_alternates_rounds(monkeypatch):
         return call
 
     # 4 ms and 20 ms calls: one call per sample, after 10 ms of untimed calls (3 and
-    # 1), one sample a round each (5 ms hold one of either)
+    # 1), one sample a round each (5 ms hold one 4 ms call; a 20 ms call gets its one)
     a, b = timing.median_times(
         [function("a", 0.004), function("b", 0.02)], min_total=0.0, max_repeat=3
     )

@@ -221,6 +221,17 @@ class TestTransformPaths:
         wg._correlate(x, w, 1, 4)  # F(4 x 4, 3 x 3): the products
         assert len(counted) == 1
 
+    @pytest.mark.parametrize(("m", "r"), [(2, 3), (4, 3), (3, 2), (2, 5)])
+    def test_separable_transforms_for_any_tile(self, m, r):
+        # the general code, called directly: conv2d routes only F(2x2, r x r) to it
+        x, w = randn(0, 2, 4, 13, 11), randn(1, 6, 2, r, r)
+        for rows in (1, 2, 100):
+            _assert_close(
+                wg._correlate_inference(x, w, 2, m, None, rows),
+                TF.conv2d(x, w, groups=2),
+                "winograd",
+            )
+
     def test_combine_skips_zeros_and_scales(self):
         v = [
             torch.tensor([1.0, 2.0]),
@@ -236,8 +247,9 @@ class TestTransformPaths:
 
 @pytest.fixture(scope="class", params=["separable", "kronecker"])
 def transforms(request):
-    """Both ways of transforming tiles: the separable sums (inference, rows of any
-    length) and the Kronecker products (always used where autograd needs them)."""
+    """Both ways of transforming tiles: the separable sums (inference, F(2x2, r x r)
+    on a CPU, any block size) and the Kronecker products (always used where autograd
+    needs them)."""
     patch = pytest.MonkeyPatch()
     least = 0 if request.param == "separable" else 10**12
     patch.setattr(wg, "_SEPARABLE_MIN_VALUES", least)
@@ -452,7 +464,7 @@ class TestWinogradConv:
             winograd_conv(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), points=[0])
         with pytest.raises(
             TypeError,
-            match="winograd_conv needs a floating-point or complex input; got torch.int64",
+            match="winograd_conv takes a floating or complex input; got input of dtype torch.int64",
         ):
             winograd_conv(
                 torch.ones(1, 1, 5, 5, dtype=torch.long),

@@ -4,7 +4,8 @@
 (:func:`coursekit.nn.conv.choose_conv_method`), which knows the flop counts but not the
 machine. With benchmark mode on, as with ``torch.backends.cudnn.benchmark = True`` for
 cuDNN, the first call for each configuration (input and kernel shape, stride, dilation,
-groups, dtype, device) runs every method that can compute it, times each (the median
+groups, dtype, device, and whether a gradient is tracked) runs every method that can
+compute it, times each forward pass (the median
 of five calls, in alternating rounds), and caches the winner; later calls with that
 configuration use it at no cost. Worth it when the same shapes come back many times
 (training); the first call of each shape is slower.
@@ -163,7 +164,8 @@ def fastest(run, methods, key, device, tracked=False):
     """The cached winner for ``key``, or the fastest of ``methods`` timed now with ``run(method)``.
 
     ``run`` is timed with autograd recording if ``tracked`` (the forward pass of a
-    training step, which may take another path than inference), else without.
+    training step, which may take another path than inference), else without; the
+    backward pass is not timed.
     """
     if key not in _winners:
         with torch.set_grad_enabled(tracked):

@@ -93,11 +93,12 @@ def _im2col(x, weight, stride, dilation, groups, out_size, keep=False):
     (64 images) from one process to the next, against 0.20 to 0.24 ms one image at a
     time: its rows of ``64 * 28 * 28`` floats, a multiple of 4 KiB, collide in the
     caches in some processes and not in others.
-    A column matrix of more than ``_COLUMN_BUDGET`` elements is never formed: the
-    output is computed a block of rows at a time. This bounds memory (a 31x31
-    kernel over a 16-channel 256x256 image would otherwise need a 4 GB matrix) and
-    keeps each block's copy and product near the CPU's caches, which on a 2-core
-    machine makes the VGG 3x3 layer 2.5x and the 31x31 case 3x faster.
+    A column matrix of more than ``_COLUMN_BUDGET`` elements is formed only where
+    one output row needs more: the output is computed a block of rows at a time. This
+    bounds memory (a 31x31 kernel over a 16-channel 256x256 image would otherwise
+    need a 4 GB matrix) and keeps each block's copy and product near the CPU's
+    caches, which on a 2-core machine made the VGG 3x3 layer 2.5x and the 31x31 case
+    3x faster than one block (measured with a budget of ``2**22``).
 
     With ``keep``, returns ``(output, column matrix)``, the matrix being ``None``
     unless it was formed in one block (see :func:`_im2col_block`).
@@ -657,8 +658,9 @@ def _conv2d(input, weight, bias, stride, padding4, dilation, groups, method):
         and x.numel()
         and weight.numel()
     ):
-        # with a gradient to track, methods may run another way (Winograd's transforms)
-        tracked = torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)
+        # with a gradient to track (autograd, forward mode, torch.func), methods may run
+        # another way (Winograd's transforms)
+        tracked = winograd._differentiated(x) or winograd._differentiated(weight)
         key = (
             tuple(x.shape),
             tuple(weight.shape),

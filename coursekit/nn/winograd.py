@@ -224,7 +224,8 @@ def _correlate(x, weight, groups, m, points=None):
     Computed a block of tile rows at a time, each block's transformed tiles at most
     ``_TILE_BUDGET`` numbers: on a CPU the transforms then run in the caches, which
     makes the 224 x 224 VGG layer about twice as fast as one block. On a CPU, for
-    F(2 x 2, r x r), where no gradient is needed (backward or forward mode) and the
+    F(2 x 2, r x r), where no gradient is tracked (by autograd, forward-mode AD or a
+    ``torch.func`` transform such as vmap) and the
     blocks hold ``_SEPARABLE_MIN_VALUES`` transformed values or more, the transforms
     are sums of shifted views (:func:`_correlate_inference`); otherwise matrix
     products with the Kronecker squares of the transforms (:func:`_correlate_block`),
@@ -430,7 +431,7 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     Parameters
     ----------
     input : torch.Tensor
-        Shape (N, C, H, W) or (C, H, W), floating point.
+        Shape (N, C, H, W) or (C, H, W), floating point or complex.
     weight : torch.Tensor
         Shape (O, C / groups, r, r); dtype and device of ``input``.
     m : int
@@ -469,13 +470,13 @@ def winograd_conv(input, weight, m=2, groups=1, points=None):
     from .conv import _check_conv
 
     input, unbatched = check_input(input, "winograd_conv")
+    weight, _, _, _, groups = _check_conv(input, weight, None, 1, 0, 1, groups)
     if not (input.is_floating_point() or input.is_complex()):
         # G holds fractions (1/2 for F(2, 3)): integer transforms would truncate them
         raise TypeError(
-            f"winograd_conv needs a floating-point or complex input; got {input.dtype} "
-            "(conv2d(..., method='im2col') computes integer correlations exactly)"
+            f"winograd_conv takes a floating or complex input; got input of dtype {input.dtype} "
+            "(conv2d(..., method='winograd') hands integers to 'im2col', which computes them exactly)"
         )
-    weight, _, _, _, groups = _check_conv(input, weight, None, 1, 0, 1, groups)
     if weight.shape[-1] != weight.shape[-2]:
         raise ValueError(
             f"winograd_conv needs a square kernel; got {weight.shape[-2]}x{weight.shape[-1]}"
