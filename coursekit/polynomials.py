@@ -459,6 +459,7 @@ def _convolve(c, d, start, stop, method):
     return _direct_inexact(kernel, long, short, start, stop)
 
 
+@np.errstate(invalid="ignore", over="ignore")  # silent, as numpy.convolve is
 def _direct_inexact(kernel, long, short, start, stop):
     """Entries ``start:stop`` of the full convolution of float or complex arrays by ``kernel``, NaN and inf included.
 
@@ -479,8 +480,7 @@ def _direct_inexact(kernel, long, short, start, stop):
     non-finite entries set to zero (in a copy of the array that holds them) and their
     products are added to the outputs they reach.
     """
-    with np.errstate(invalid="ignore", over="ignore"):  # silent, as numpy.convolve is
-        out = kernel(long, short, start, stop)
+    out = kernel(long, short, start, stop)
     if kernel is _sliding or kernel is _matrix:
         if cmath.isfinite(out[0]):
             return out
@@ -501,10 +501,9 @@ def _direct_inexact(kernel, long, short, start, stop):
         bad_long, bad_short = _nonfinite(long), _nonfinite(short)
         if not (bad_long.size or bad_short.size):
             return out  # the sums overflowed: as numpy.convolve's do
-    with np.errstate(invalid="ignore", over="ignore"):  # silent, as numpy.convolve is
-        out = kernel(_zeroed(long, bad_long), _zeroed(short, bad_short), start, stop)
-        _add_nonfinite_products(out, long, bad_long, short, start)
-        _add_nonfinite_products(out, short, bad_short, long, start)
+    out = kernel(_zeroed(long, bad_long), _zeroed(short, bad_short), start, stop)
+    _add_nonfinite_products(out, long, bad_long, short, start)
+    _add_nonfinite_products(out, short, bad_short, long, start)
     return out
 
 
@@ -529,9 +528,10 @@ def convolve(c, d, mode="full", method="auto"):
         ``"direct"``: the sums themselves, ``p q`` multiplications. Float and complex
         sequences (float32, float64 and their complex types, native byte order): a loop
         over the products compiled by Numba (:mod:`coursekit._compiled`). Integers,
-        bool, long double, or without Numba: one of three NumPy kernels: for short outputs, one matrix-vector product of
-        the (copied) sliding windows with the reversed shorter sequence; for float or
-        complex filters of at most 128 taps, one BLAS ``axpy`` per tap
+        bool, long double, or without Numba: one of three NumPy kernels: for short
+        outputs, one matrix-vector product of the (copied) sliding windows with the
+        reversed shorter sequence; for float or complex filters of at most 128 taps, one
+        BLAS ``axpy`` per tap
         (``out[j:j+p] += d_j c``); otherwise blocks of sliding windows times a small
         Toeplitz matrix (one BLAS call).
         ``"matrix"``: the whole Toeplitz matrix ``convolution_matrix(c, q) @ d`` (``c``

@@ -225,11 +225,11 @@ def _correlate(x, weight, groups, m, points=None):
     ``_TILE_BUDGET`` numbers: on a CPU the transforms then run in the caches, which
     makes the 224 x 224 VGG layer about twice as fast as one block. On a CPU, for
     F(2 x 2, r x r), where no gradient is tracked (by autograd, forward-mode AD or a
-    ``torch.func`` transform such as vmap) and the
-    blocks hold ``_SEPARABLE_MIN_VALUES`` transformed values or more, the transforms
-    are sums of shifted views (:func:`_correlate_inference`); otherwise matrix
-    products with the Kronecker squares of the transforms (:func:`_correlate_block`),
-    which autograd differentiates. (F(4 x 4, 3 x 3)'s transforms have more nonzeros:
+    ``torch.func`` transform such as vmap) and the blocks hold
+    ``_SEPARABLE_MIN_VALUES`` transformed values or more, the transforms are sums of
+    shifted views (:func:`_correlate_inference`); otherwise matrix products with the
+    Kronecker squares of the transforms (:func:`_correlate_block`), which autograd
+    differentiates. (F(4 x 4, 3 x 3)'s transforms have more nonzeros:
     on VGG layers the sums were 0.8 to 1.8 times the products' time, against 0.72 to
     0.96 for F(2 x 2, 3 x 3); a GPU would pay a kernel launch per pass, unmeasured.)
     """
@@ -252,6 +252,7 @@ def _correlate(x, weight, groups, m, points=None):
 
 
 _TILE_BUDGET = 2**21  # transformed tile values per block on a CPU (8 MB in float32)
+_TILE_BUDGET_ACCELERATOR = 2**27  # on a GPU, where only memory limits them
 # transformed values per block from which the separable transforms beat the Kronecker
 # products: they take about 40 passes over them against the products' 5, each with a
 # fixed cost (64 channels, one 28 x 28 image, 2e5 values: 0.62 against 0.36 ms;
@@ -272,9 +273,6 @@ def _differentiated(t):
         return True
     wrapped = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", None)
     return bool(wrapped is not None and wrapped(t))
-
-
-_TILE_BUDGET_ACCELERATOR = 2**27  # on a GPU, where only memory limits them
 
 
 def _correlate_block(x, weight, groups, m, points):
@@ -390,7 +388,7 @@ def _input_transform(x, BT, m, tW):
     for p in range(m):
         count = len(range(p, W, m))
         xd[p, ..., :count] = x[..., p::m].transpose(0, 1)
-        xd[p, ..., count:] = 0  # past the image: never read, but computed with
+        xd[p, ..., count:] = 0  # past the image: computed with, never read into V
     V = x.new_empty(a * a, C, N, tH, tW)
     R = x.new_empty(m, C, N, tH, L)  # one row of B^T applied to every tile's rows
     taps = [xd[..., k : k + (tH - 1) * m + 1 : m, :] for k in range(a)]  # m,C,N,tH,L
