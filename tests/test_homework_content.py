@@ -456,8 +456,22 @@ def test_time_invariance_agrees_with_the_book():
 
 
 @pytest.fixture(scope="module")
-def built():
-    return build.build()
+def homework_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("homework")
+
+
+@pytest.fixture(scope="module")
+def built(homework_folder):
+    """Every assignment built into a folder of this module's own (``build.DIST`` and
+    ``grade.DIST`` point there while it runs): test_homework.py builds into
+    homework/dist at the same time on the other worker, and a rebuild deletes the
+    autograder zip that a grading run is reading."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "DIST", homework_folder / "dist")
+        patch.setattr(grade, "DIST", homework_folder / "dist")
+        yield {
+            name: build.build_one(name, book=homework_folder / "book") for name in NAMES
+        }
 
 
 def solution(name):
@@ -483,14 +497,18 @@ def planted(nb, target, source):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_each_planted_wrong_answer_loses_exactly_its_question(built, name, tmp_path):
+def test_each_planted_wrong_answer_loses_exactly_its_question(
+    built, homework_folder, name, tmp_path
+):
     submissions = tmp_path / "submissions"
     submissions.mkdir()
     manifest = built[name]
     sol = solution(name)
     expected = {"solution.ipynb": manifest["max_score"], "blank.ipynb": 0}
     nbformat.write(sol, submissions / "solution.ipynb")
-    shutil.copyfile(BOOK / f"{name}.ipynb", submissions / "blank.ipynb")
+    shutil.copyfile(
+        homework_folder / "book" / f"{name}.ipynb", submissions / "blank.ipynb"
+    )
     for question, (target, source) in WRONG[name].items():
         nbformat.write(
             planted(sol, target, source), submissions / f"wrong_{question}.ipynb"
